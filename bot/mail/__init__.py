@@ -1,0 +1,1 @@
+"""Mail in and out: ingest (Maildir, IMAP), parse, compose, outbox."""

@@ -1,0 +1,65 @@
+"""The result of the understand stage and the entry point that produces it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TrackingNumber:
+    """A tracking number found in text, with the carrier guessed from its form."""
+
+    carrier: str
+    number: str
+    # True/False when the carrier's check-digit rule is known, None when it is not.
+    check_digit_ok: bool | None = None
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a buyer wants, how sure we are, and the evidence for it.
+
+    ``action`` is the decision the bot would take if the order data a handler needs were
+    present (design doc, ``madoguchi classify``): ``auto`` only for intents the bot answers by
+    itself, with enough confidence, not angry; ``none`` only for pure thanks.
+    """
+
+    intent: str
+    confidence: float
+    angry: bool
+    action: str
+    order_ids: list[str] = field(default_factory=list)
+    tracking_numbers: list[TrackingNumber] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    # Further asks found in the same mail, most important first (the main one excluded).
+    other_intents: list[str] = field(default_factory=list)
+    # "ja", "en" or "other": which answer templates can be used.
+    language: str = "ja"
+    # Dates the buyer mentions, resolved against the mail's date.
+    dates: list[date] = field(default_factory=list)
+    # Threats of A-to-z claims, negative feedback, chargebacks or the consumer centre.
+    claim_risk: bool = False
+
+    def to_contract(self, item_id: Any) -> dict[str, Any]:
+        """One ``madoguchi classify`` output line (design doc's fixed contract)."""
+        return {
+            "id": item_id,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "angry": self.angry,
+            "action": self.action,
+            "order_ids": list(self.order_ids),
+            "tracking_numbers": [
+                {"carrier": t.carrier, "number": t.number} for t in self.tracking_numbers
+            ],
+            "evidence": list(self.evidence),
+        }
+
+
+def understand(subject: str, text: str, *, mail_date: datetime | None = None) -> Understanding:
+    """Classify a buyer's new text (quotes and signature already removed) and its subject."""
+    from bot.nlp.classify import classify
+
+    return classify(subject, text, mail_date=mail_date)
