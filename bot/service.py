@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.config import MailboxSettings, Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, MailboxError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
 from bot.mail.outbox import OutboxSender, Transport, make_transport
@@ -73,7 +73,7 @@ class Desk:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.store = store or open_store(settings.database_url)
-        self.transport = transport or make_transport(settings.outbox)
+        self.transport = transport or make_transport(settings.outbox, settings.mailboxes)
         if router is None:
             from handlers import build_router
 
@@ -89,6 +89,7 @@ class Desk:
         self._work = asyncio.Event()  # set when a watcher stored new mail
         self._send = asyncio.Event()  # set when a reply was queued
         self._started = False
+        self.mailbox_errors: list[str] = []
 
     async def start(self, *, migrate: bool = True) -> None:
         """Migrate the store, register mailboxes and build the stages."""
@@ -141,10 +142,15 @@ class Desk:
     # --- one pass ----------------------------------------------------------------------------
 
     async def ingest_once(self) -> int:
-        """Store everything new in every mailbox once."""
+        """Store everything new in every mailbox once (a broken mailbox does not stop the rest)."""
         total = 0
+        self.mailbox_errors = []
         for watcher in self.watchers:
-            total += await watcher.scan()
+            try:
+                total += await watcher.scan()
+            except MailboxError as exc:
+                log.error(kv("ingest.failed", error=str(exc)))
+                self.mailbox_errors.append(str(exc))
         return total
 
     async def process_all(
@@ -177,6 +183,8 @@ class Desk:
         await self.start()
         summary = RunSummary()
         summary.ingested = await self.ingest_once()
+        if self.mailbox_errors:
+            summary.extra["mailbox_errors"] = list(self.mailbox_errors)
         summary.processed = await self.process_all(on_each)
         summary.sent = await self.send_outbox()
         for name, step in self.once_steps:
@@ -256,6 +264,10 @@ class Desk:
 
     async def close(self) -> None:
         """Release connections."""
+        for watcher in self.watchers:
+            close = getattr(watcher, "close", None)
+            if close is not None:
+                await close()
         await self.transport.close()
         await self.store.close()
 
