@@ -141,6 +141,11 @@ class ImapConnection:
         return self._client is not None and not self.broken and not self.lost.is_set()
 
     @property
+    def idling(self) -> bool:
+        """True while an IDLE command is in progress on this connection."""
+        return self._client is not None and self._client.has_pending_idle()
+
+    @property
     def idle_supported(self) -> bool:
         """Whether the server announced IDLE (RFC 2177)."""
         return self._client is not None and self._client.has_capability("IDLE")

@@ -14,21 +14,21 @@ import pytest
 
 from bot.clock import ManualClock
 from tests.conftest import require
-from tests.servers import DovecotServer, SmtpSink, TestCertificate, dovecot_available
+from tests.servers import DovecotServer, SelfSignedCertificate, SmtpSink, dovecot_available
 
 _accounts = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> TestCertificate:
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> SelfSignedCertificate:
     """A self-signed certificate for 127.0.0.1 (the tests' private CA)."""
     problem = dovecot_available()
     require(problem is None, problem or "")
-    return TestCertificate.create(tmp_path_factory.mktemp("tls"))
+    return SelfSignedCertificate.create(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="session")
-def dovecot(certificate: TestCertificate) -> Iterator[DovecotServer]:
+def dovecot(certificate: SelfSignedCertificate) -> Iterator[DovecotServer]:
     """The session's Dovecot (IMAP, IMAPS, LMTP). Never stop it in a test: use own_dovecot."""
     server = DovecotServer.create(certificate)
     server.start()
@@ -37,7 +37,7 @@ def dovecot(certificate: TestCertificate) -> Iterator[DovecotServer]:
 
 
 @pytest.fixture
-def own_dovecot(certificate: TestCertificate) -> Iterator[DovecotServer]:
+def own_dovecot(certificate: SelfSignedCertificate) -> Iterator[DovecotServer]:
     """A private Dovecot this test may stop, restart or rebuild."""
     server = DovecotServer.create(certificate)
     server.start()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.config import MailboxSettings, Settings
 from bot.orders import OrderRow, save_order
 from bot.store import Store
+from bot.store.schema import raw_mails
 from tests.mailfactory import RELAY, buyer_mail
 from tests.servers import SmtpSink
 
@@ -74,3 +79,26 @@ def desk_settings(
     """Settings for a Desk reading ``mailboxes`` and sending to ``sink``."""
     base = make_settings(db_url)
     return replace(base, mailboxes=mailboxes, outbox=sink.outbox(), poll_seconds=30.0, **changes)
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool] | bool], seconds: float = 15.0, what: str = ""
+) -> None:
+    """Wait until ``check()`` is true; fail the test after ``seconds`` (never a timing assert)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not true after {seconds} s: {what or check}")
+        await asyncio.sleep(0.05)
+
+
+async def stored_message_ids(store: Store) -> list[str | None]:
+    """The Message-ID of every raw mail in the store, in arrival order."""
+    async with store.connect() as conn:
+        rows = await conn.execute(select(raw_mails.c.message_id).order_by(raw_mails.c.id))
+        return [r.message_id for r in rows]

@@ -185,7 +185,7 @@ async def test_tls_is_verified(
     settings = dovecot.mailbox("untrusted", account, ca_file=None)
     mailbox_id = await ensure_mailbox(sqlite_store, settings, real_clock.now())
     watcher = ImapWatcher(sqlite_store, settings, mailbox_id, real_clock)
-    with pytest.raises(MailboxError, match="(?i)certificate"):
+    with pytest.raises(MailboxError, match=r"(?i)certificate"):
         await watcher.scan()
 
 
