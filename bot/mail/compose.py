@@ -11,9 +11,11 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 
 _PREFIX = re.compile(
-    r"^\s*(?:(?:re|fw|fwd|aw|sv|wg|返信|転送|回复|答复)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+",
+    r"^\s*(?:(?:re|fw|fwd|aw|antw|sv|wg|返信|転送|回复|答复)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+",
     re.IGNORECASE,
 )
+# Amazon sends a subject with half-width [重要] even to buyers who opted out: never echo it.
+_IMPORTANT = re.compile(r"\[重要\]\s*")
 
 
 def reply_subject(subject: str) -> str:
@@ -22,7 +24,7 @@ def reply_subject(subject: str) -> str:
     # NFKC is applied only to find where the prefixes end; the rest keeps the buyer's characters.
     match = _PREFIX.match(folded)
     rest = subject[len(_unfold_prefix(subject, match.end())) :] if match else subject
-    rest = rest.strip()
+    rest = _IMPORTANT.sub("", rest).strip()
     return f"Re: {rest}" if rest else "Re: お問い合わせの件"
 
 
