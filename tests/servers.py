@@ -300,7 +300,7 @@ class DovecotServer:
         client = self._client(user)
         try:
             date = imaplib.Time2Internaldate(when) if when else None
-            typ, data = client.append(folder, f"({flags})" if flags else None, date, raw)
+            typ, data = client.append(_quoted(folder), f"({flags})" if flags else None, date, raw)
             assert typ == "OK", data
             match = re.search(rb"APPENDUID \d+ (\d+)", data[0] or b"")
             assert match, data
@@ -312,7 +312,7 @@ class DovecotServer:
         """Every message's flags by UID, read without changing them (EXAMINE)."""
         client = self._client(user)
         try:
-            client.select(folder, readonly=True)
+            client.select(_quoted(folder), readonly=True)
             _, data = client.uid("FETCH", "1:*", "(UID FLAGS)")
             out: dict[int, set[str]] = {}
             for line in data:
@@ -329,7 +329,7 @@ class DovecotServer:
         """The Message-ID of every mail in ``folder`` (read-only)."""
         client = self._client(user)
         try:
-            client.select(folder, readonly=True)
+            client.select(_quoted(folder), readonly=True)
             _, data = client.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
             ids = []
             for item in data:
@@ -344,7 +344,7 @@ class DovecotServer:
         """The folder's current UIDVALIDITY."""
         client = self._client(user)
         try:
-            _, data = client.status(folder, "(UIDVALIDITY)")
+            _, data = client.status(_quoted(folder), "(UIDVALIDITY)")
             match = re.search(rb"UIDVALIDITY (\d+)", data[0] or b"")
             assert match, data
             return int(match.group(1))
@@ -356,8 +356,14 @@ class DovecotServer:
         assert self.process is None, "stop the server first"
         home = self.root / "mail" / user
         for path in home.iterdir():
-            if path.name.startswith("dovecot"):
+            # Keep dovecot-uidvalidity*: it makes the next UIDVALIDITY differ from the last.
+            if path.name.startswith(("dovecot-uidlist", "dovecot.index", "dovecot.list.index")):
                 path.unlink()
+
+
+def _quoted(folder: str) -> str:
+    """imaplib sends folder names as they are; one with a space must be quoted."""
+    return f'"{folder}"' if " " in folder else folder
 
 
 # --- SMTP --------------------------------------------------------------------------------------
@@ -390,19 +396,42 @@ class SmtpSink:
         self.refusals: list[str] = []
         self.connections = 0
         self.on_accept: Callable[[SinkMessage], None] | None = None
+        self.tls = "none"
         self._server: asyncio.base_events.Server | None = None
         self._arrived = asyncio.Condition()
         self.port = 0
 
-    async def start(self) -> int:
-        """Listen on a free loopback port; returns it."""
+    async def start(
+        self, tls: str = "none", certificate: SelfSignedCertificate | None = None
+    ) -> int:
+        """Listen on a free loopback port; returns it.
+
+        ``tls``: ``none`` (plain), ``smtps`` (TLS from the first byte) or ``starttls``
+        (required before MAIL FROM), with ``certificate``.
+        """
+        self.tls = tls
+        self._context: ssl.SSLContext | None = None
+        if tls != "none":
+            assert certificate is not None
+            self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._context.load_cert_chain(certificate.cert, certificate.key)
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, "127.0.0.1", 0)
+        self._server = await loop.create_server(
+            self._protocol, "127.0.0.1", 0, ssl=self._context if tls == "smtps" else None
+        )
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self.port
 
     def _protocol(self) -> SmtpServerProtocol:
         self.connections += 1
+        if self.tls == "starttls":
+            return SmtpServerProtocol(
+                self,
+                hostname="sink.test",
+                ident="madoguchi-test-sink",
+                tls_context=self._context,
+                require_starttls=True,
+            )
         return SmtpServerProtocol(self, hostname="sink.test", ident="madoguchi-test-sink")
 
     async def stop(self) -> None:
@@ -447,10 +476,11 @@ class SmtpSink:
         return list(self.messages)
 
     def outbox(self, **changes: Any) -> OutboxSettings:
-        """Outbox settings that send to this sink (plain SMTP on loopback)."""
+        """Outbox settings that send to this sink (the scheme follows how it was started)."""
+        scheme = {"none": "smtp", "smtps": "smtps", "starttls": "smtp+starttls"}[self.tls]
         values: dict[str, Any] = {
-            "scheme": "smtp",
-            "url": f"smtp://127.0.0.1:{self.port}",
+            "scheme": scheme,
+            "url": f"{scheme}://127.0.0.1:{self.port}",
             "host": "127.0.0.1",
             "port": self.port,
             "timeout": 5.0,
