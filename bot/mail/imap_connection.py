@@ -424,7 +424,7 @@ async def probe(mailbox: MailboxSettings, *, seconds: float = 10.0) -> tuple[Fol
     connection = ImapConnection(mailbox, timeout=seconds)
     try:
         await connection.open()
-        state = await connection.select(mailbox.folder)
+        state = await connection.select(mailbox.folder, readonly=True)
         return state, connection.idle_supported
     finally:
         await connection.close()
