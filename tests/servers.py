@@ -267,10 +267,18 @@ class DovecotServer:
         values.update(changes)
         return MailboxSettings(**values)
 
-    def deliver(self, user: str, raw: bytes, sender: str = "buyer@example.jp") -> None:
-        """Deliver one mail over LMTP, as an MTA would."""
+    def deliver(self, user: str | list[str], raw: bytes, sender: str = "buyer@example.jp") -> None:
+        """Deliver one mail over LMTP, as an MTA would (several users: one transaction)."""
+        users = [user] if isinstance(user, str) else user
         with smtplib.LMTP("127.0.0.1", self.lmtp_port, timeout=10) as lmtp:
-            lmtp.sendmail(sender, [user], raw)
+            lmtp.ehlo_or_helo_if_needed()
+            lmtp.mail(sender)
+            for rcpt in users:
+                code, text = lmtp.rcpt(rcpt)
+                assert code == 250, (code, text)
+            code, text = lmtp.data(raw)
+            replies = [(code, text)] + [lmtp.getreply() for _ in users[1:]]  # one per user
+            assert all(c == 250 for c, _ in replies), replies
 
     def drop_into_maildir(self, user: str, raw: bytes) -> None:
         """Put a mail straight into the INBOX's ``new/`` (an MTA delivering while IMAP is down)."""
@@ -337,6 +345,17 @@ class DovecotServer:
                     header = BytesHeaderParser().parsebytes(item[1])
                     ids.append(str(header.get("message-id", "")).strip())
             return ids
+        finally:
+            client.logout()
+
+    def expunge(self, user: str, uids: list[int] | None = None, folder: str = "INBOX") -> None:
+        """Delete mails for good (all of them when ``uids`` is None), as a mail client would."""
+        client = self._client(user)
+        try:
+            client.select(_quoted(folder))
+            which = ",".join(map(str, uids)) if uids else "1:*"
+            client.uid("STORE", which, "+FLAGS", "(\\Deleted)")
+            client.expunge()
         finally:
             client.logout()
 

@@ -126,7 +126,7 @@ class ImapWatcher:
         """
         try:
             connection = await self._connected()
-            return await self._sync(connection)
+            return await self._sync_settled(connection)
         except MailboxError:
             await self.close()
             raise
@@ -173,17 +173,39 @@ class ImapWatcher:
             return Checkpoint(None, None, None)
         return Checkpoint(row.uidvalidity, row.last_uid, row.updated_at)
 
-    async def _sync(self, connection: ImapConnection) -> int:
+    async def _sync_settled(self, connection: ImapConnection) -> int:
+        """Sync until a fresh look finds nothing new; returns how many mails were stored.
+
+        A mail that arrives while we read is announced (``* N EXISTS``) at the end of whichever
+        command is running, where aioimaplib drops it; and the server will not announce it
+        again in the IDLE that follows. Only looking again closes that gap.
+        """
+        total = 0
+        while True:
+            stored, settled = await self._sync(connection)
+            total += stored
+            if settled:
+                return total
+
+    async def _sync(self, connection: ImapConnection) -> tuple[int, bool]:
+        """One look at the folder: (mails stored, whether it had nothing above the checkpoint)."""
         state = await connection.select(self.mailbox.folder, readonly=True)
         saved = await self.checkpoint()
         now = self.clock.now()
         if saved.uidvalidity == state.uidvalidity:
             last = saved.last_uid or 0
             if state.uidnext is not None and state.uidnext <= last + 1:
-                return 0  # nothing above the checkpoint
+                return 0, True  # nothing above the checkpoint
             uids = [u for u in await connection.search("UID", f"{last + 1}:*") if u > last]
+            if not uids:
+                if state.uidnext is None:
+                    return 0, True
+                # Everything between was expunged before we saw it: step over the gap.
+                await self._save_checkpoint(state.uidvalidity, state.uidnext - 1, replace=False)
+                return 0, False
             sizes = await self._sizes(connection, uids)
-            return await self._store(connection, sizes, state.uidvalidity, advance=True)
+            stored = await self._store(connection, sizes, state.uidvalidity, advance=True)
+            return stored, False
 
         horizon = now - timedelta(days=self.first_sync_days)
         if saved.uidvalidity is None:
@@ -220,7 +242,7 @@ class ImapWatcher:
                 older_skipped=len(sizes) - len(wanted),
             )
         )
-        return stored
+        return stored, False
 
     async def _sizes(self, connection: ImapConnection, uids: Sequence[int]) -> list[MailSize]:
         found: list[MailSize] = []
@@ -319,7 +341,7 @@ class ImapWatcher:
         while not stop.is_set():
             try:
                 connection = await self._connected()
-                await self._sync(connection)
+                await self._sync_settled(connection)
                 attempt = 0
                 await self._watch(connection, stop, poll_seconds)
             except MailboxAuthError as exc:
@@ -372,7 +394,7 @@ class ImapWatcher:
                 await _sleep(stop, poll_seconds)
                 if stop.is_set():
                     return
-            await self._sync(connection)
+            await self._sync_settled(connection)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

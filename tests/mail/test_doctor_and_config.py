@@ -55,7 +55,7 @@ def test_imap_timing_settings_are_read_and_checked(tmp_path: Path) -> None:
         }
     ).mailboxes
     assert (tuned.first_sync_days, tuned.idle_seconds) == (7.0, 240.0)
-    with pytest.raises(ConfigError, match="MADOGUCHI_MAILBOX_IDLE_SECONDS.*29 minutes"):
+    with pytest.raises(ConfigError, match=r"MADOGUCHI_MAILBOX_IDLE_SECONDS.*29 minutes"):
         load_settings(env={**env, "MADOGUCHI_MAILBOX_IDLE_SECONDS": "1800"})
 
     toml = tmp_path / "madoguchi.toml"

@@ -110,7 +110,7 @@ async def test_without_the_sent_copy_the_reply_is_sent_again_not_lost(
     # The window this closes: had the process died before filing the copy, the restart could
     # not know the mail left, and at-least-once is the only safe choice.
     [accepted] = sink.messages
-    _expunge_all(dovecot, account, "Sent")
+    dovecot.expunge(account, folder="Sent")
     later = ManualClock(datetime.now(UTC) + timedelta(minutes=6))
     desk = Desk(crashed.with_overrides(worker_id="restarted-desk"), clock=later)
     try:
@@ -118,16 +118,3 @@ async def test_without_the_sent_copy_the_reply_is_sent_again_not_lost(
     finally:
         await desk.close()
     assert sink.count(accepted.message_id) == 2
-
-
-def _expunge_all(dovecot: DovecotServer, user: str, folder: str) -> None:
-    import imaplib
-
-    client = imaplib.IMAP4("127.0.0.1", dovecot.imap_port, timeout=10)
-    try:
-        client.login(user, dovecot.password)
-        client.select(folder)
-        client.store("1:*", "+FLAGS", "(\\Deleted)")
-        client.expunge()
-    finally:
-        client.logout()

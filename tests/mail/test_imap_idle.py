@@ -205,3 +205,30 @@ async def test_without_idle_the_watcher_polls(
     finally:
         await asyncio.to_thread(server.remove)
     assert "event=imap.polling mailbox=old" in caplog.text
+
+
+async def test_a_mail_arriving_during_a_sync_is_not_left_for_the_next_renewal(
+    sqlite_store: Store,
+    dovecot: DovecotServer,
+    account: str,
+    real_clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Dovecot announces such a mail at the end of the running command (where aioimaplib
+    # drops the EXISTS) and never again in the IDLE that follows.
+    real_search = ImapConnection.search
+    delivered: list[int] = []
+
+    async def search_while_mail_arrives(self: ImapConnection, *criteria: str) -> list[int]:
+        if not delivered:
+            delivered.append(1)
+            await asyncio.to_thread(dovecot.deliver, account, mail(1))
+        return await real_search(self, *criteria)
+
+    monkeypatch.setattr(ImapConnection, "search", search_while_mail_arrives)
+    watcher = await make_watcher(sqlite_store, dovecot.mailbox(account, account), real_clock)
+    async with running(watcher):
+        await eventually(
+            lambda: stored_message_ids(sqlite_store), seconds=10, what="the mail that raced"
+        )
+    assert delivered == [1]

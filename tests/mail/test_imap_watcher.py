@@ -248,3 +248,24 @@ async def test_a_second_process_on_the_same_mailbox_stores_nothing_twice(
         await one.close()
         await two.close()
     assert len(await stored(sqlite_store)) == 5
+
+
+async def test_mails_expunged_before_they_were_read_are_stepped_over(
+    sqlite_store: Store, dovecot: DovecotServer, account: str, real_clock: ManualClock
+) -> None:
+    dovecot.append(account, mail(1))
+    watcher = await watcher_for(sqlite_store, dovecot, account, real_clock)
+    try:
+        assert await watcher.scan() == 1
+        gone = [dovecot.append(account, mail(n)) for n in (2, 3)]
+        dovecot.expunge(account, gone)  # a person deleted them before the desk looked
+        assert await watcher.scan() == 0
+        assert (await watcher.checkpoint()).last_uid == gone[-1]
+        dovecot.append(account, mail(4))
+        assert await watcher.scan() == 1
+    finally:
+        await watcher.close()
+    assert [m for _, m in await stored(sqlite_store)] == [
+        "<m1@buyer.example.jp>",
+        "<m4@buyer.example.jp>",
+    ]
