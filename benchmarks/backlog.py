@@ -102,9 +102,11 @@ async def main(count: int, database_url: str | None) -> None:
         await desk.start()
         stop = asyncio.Event()
         started = time.time()
+        cpu_before = time.process_time()
         task = asyncio.create_task(desk.run(stop))
         await sink.wait_for(before + count, 600)
         answered = sink.received[-1][0]
+        cpu_ms = (time.process_time() - cpu_before) * 1000 / count
         stop.set()
         await task
         await desk.close()
@@ -121,6 +123,7 @@ async def main(count: int, database_url: str | None) -> None:
             ("desk: first reply after", f"{first:.2f} s"),
             ("desk: all answered after", f"{answered - started:.2f} s"),
             ("desk rate", f"{desk_rate:.0f} replies/s"),
+            ("desk CPU per reply (this process)", f"{cpu_ms:.1f} ms"),
             ("desk / raw", f"{ratio:.0%} (target ≥ {TARGET:.0%})"),
         ]
         print_table("backlog", rows)
@@ -133,6 +136,7 @@ async def main(count: int, database_url: str | None) -> None:
                 "desk_replies_per_s": round(desk_rate, 1),
                 "desk_seconds": round(answered - started, 3),
                 "first_reply_seconds": round(first, 3),
+                "cpu_ms_per_reply": round(cpu_ms, 2),
                 "ratio": round(ratio, 3),
                 "target_ratio": TARGET,
                 "met": ratio >= TARGET,

@@ -325,6 +325,58 @@ class ImapConnection:
             raise self._refused(f"APPEND {folder}", response)
         return None  # unreachable: the loop returns or raises
 
+    async def append_many(
+        self, folder: str, raws: Sequence[bytes], *, flags: str = "\\Seen"
+    ) -> None:
+        """APPEND several mails in one command (RFC 3502 MULTIAPPEND), else one by one.
+
+        One MULTIAPPEND costs the server one lock and one sync for the whole group: with
+        Dovecot on a real disk that is ~10 mails filed in the time of one.
+        """
+        client = self._client
+        assert client is not None
+        usable = client.has_capability("MULTIAPPEND") and client.has_capability("LITERAL+")
+        if len(raws) == 1 or not usable:
+            for raw in raws:
+                await self.append(folder, raw, flags=flags)
+            return
+        for attempt in (1, 2):
+            response = await self._run(
+                f"MULTIAPPEND {folder}", self._multiappend(folder, raws, flags)
+            )
+            if response.result == "OK":
+                return
+            said = b" ".join(bytes(x) for x in response.lines)
+            if attempt == 1 and b"TRYCREATE" in said:
+                await self.create(folder)
+                continue
+            raise self._refused(f"MULTIAPPEND {folder}", response)
+
+    async def _multiappend(self, folder: str, raws: Sequence[bytes], flags: str) -> Any:
+        """Send one APPEND with non-synchronising literals (LITERAL+) and wait for its answer.
+
+        aioimaplib has no MULTIAPPEND and refuses literals in arguments, so the command is
+        written to the socket here and registered as the pending command for its tag, the way
+        aioimaplib's own ``execute`` does.
+        """
+        client = self._client
+        assert client is not None
+        protocol = client.protocol
+        if protocol.pending_sync_command is not None:
+            await protocol.pending_sync_command.wait()
+        if protocol.pending_async_commands:
+            await protocol.wait_async_pending_commands()
+        command = aioimaplib.Command("APPEND", protocol.new_tag(), loop=protocol.loop)
+        parts = [f"{command.tag} APPEND {_quote_folder(folder)}".encode()]
+        for raw in raws:
+            parts.append(f" ({flags}) {{{len(raw)}+}}\r\n".encode())
+            parts.append(raw)
+        parts.append(b"\r\n")
+        protocol.pending_sync_command = command
+        protocol.transport.write(b"".join(parts))
+        await command.wait()
+        return command.response
+
     async def create(self, folder: str) -> None:
         """CREATE ``folder`` (an existing folder is fine)."""
         assert self._client is not None

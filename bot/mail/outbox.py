@@ -135,6 +135,7 @@ class SmtpTransport:
         self.sent_folders = dict(sent_folders or {})
         self._client: aiosmtplib.SMTP | None = None
         self._last_used = 0.0
+        self._lock = asyncio.Lock()  # one SMTP conversation at a time on the one connection
 
     def sent_folder(self, entry: OutboxEntry) -> SentFolder | None:
         """Where the copy of ``entry`` is filed: its mailbox's Sent folder, else the first one."""
@@ -174,6 +175,13 @@ class SmtpTransport:
                 client.close()
 
     async def deliver(self, entry: OutboxEntry) -> None:
+        async with self._lock:
+            await self._send(entry)
+            self._last_used = time.monotonic()
+        # Outside the lock: the next mail goes out while this copy is filed (copies are grouped).
+        await self._file_copy(entry)
+
+    async def _send(self, entry: OutboxEntry) -> None:
         try:
             client = await self._connected()
             await client.sendmail(entry.mail_from, entry.rcpt_to, entry.raw)
@@ -193,8 +201,6 @@ class SmtpTransport:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             self._drop()
             raise OutboxError(f"{type(exc).__name__}: {exc}") from exc
-        self._last_used = time.monotonic()
-        await self._file_copy(entry)
 
     async def _file_copy(self, entry: OutboxEntry) -> None:
         """File the accepted mail in Sent; a failure here must not make the mail go out twice."""
@@ -298,8 +304,23 @@ SentHook = Any  # async (conn, entry, now) -> None; records the reply on its tic
 FailedHook = Any  # async (conn, entry, reason, now) -> None; hands the ticket to a human
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """How one delivery attempt ended: sent | already | retry | failed | gave_up."""
+
+    entry: OutboxEntry
+    result: str
+    error: str | None = None
+
+
 class OutboxSender:
-    """Claims due entries and delivers each exactly once."""
+    """Claims due entries and delivers each exactly once.
+
+    The entries of one claim are delivered concurrently (the transport serialises what must
+    be serial, e.g. one SMTP connection, and can group the rest, e.g. Sent-folder copies), and
+    their results are recorded in one transaction. A crash before that commit is safe: the
+    next holder asks the transport whether each entry already left.
+    """
 
     def __init__(
         self,
@@ -311,6 +332,7 @@ class OutboxSender:
         max_attempts: int = 8,
         on_sent: SentHook,
         on_failed: FailedHook,
+        concurrency: int = 16,
     ) -> None:
         self.store = store
         self.transport = transport
@@ -319,6 +341,7 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self.on_sent = on_sent
         self.on_failed = on_failed
+        self.concurrency = concurrency
 
     async def send_due(self, limit: int = 50) -> int:
         """Deliver every due entry (up to ``limit``); returns how many were sent."""
@@ -334,9 +357,8 @@ class OutboxSender:
         if not rows:
             return 0
         names = await self._mailbox_names({row.ticket_id for row in rows})
-        sent = 0
-        for row in rows:
-            entry = OutboxEntry(
+        entries = [
+            OutboxEntry(
                 row.id,
                 row.ticket_id,
                 row.message_id,
@@ -347,8 +369,17 @@ class OutboxSender:
                 row.attempts,
                 names.get(row.ticket_id),
             )
-            sent += await self._send_one(entry)
-        return sent
+            for row in rows
+        ]
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def attempt(entry: OutboxEntry) -> Attempt:
+            async with gate:
+                return await self._attempt(entry)
+
+        attempts = await asyncio.gather(*(attempt(e) for e in entries))
+        await self._record(attempts)
+        return sum(a.result in ("sent", "already") for a in attempts)
 
     async def _mailbox_names(self, ticket_ids: set[int]) -> dict[int, str]:
         """Ticket id → the name of the mailbox it came in on (for the Sent folder)."""
@@ -360,77 +391,92 @@ class OutboxSender:
             )
             return {int(r.id): str(r.name) for r in rows}
 
-    async def _send_one(self, entry: OutboxEntry) -> bool:
+    async def _attempt(self, entry: OutboxEntry) -> Attempt:
         try:
             # Claimed before: the last holder may have died after the server accepted it.
             if entry.attempts > 1 and await self.transport.already_delivered(entry):
+                return Attempt(entry, "already")
+            await self.transport.deliver(entry)
+        except PermanentSendError as exc:
+            return Attempt(entry, "failed", str(exc))
+        except OutboxError as exc:
+            if entry.attempts >= self.max_attempts:
+                return Attempt(entry, "gave_up", f"gave up after {entry.attempts} attempts: {exc}")
+            return Attempt(entry, "retry", str(exc))
+        except Exception as exc:  # a bug must not lose the others' results
+            log.exception(kv("outbox.error", entry=entry.id, error=type(exc).__name__))
+            return Attempt(entry, "retry", f"{type(exc).__name__}: {exc}")
+        return Attempt(entry, "sent")
+
+    async def _record(self, attempts: list[Attempt]) -> None:
+        """Write every result of one claim in one transaction, then log them."""
+        now = self.clock.now()
+        async with self.store.begin() as conn:
+            for a in attempts:
+                entry = a.entry
+                if a.result in ("sent", "already"):
+                    done = await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == entry.id, outbox.c.state == "pending")
+                        .values(
+                            state="sent",
+                            sent_at=now,
+                            claimed_by=None,
+                            claimed_until=None,
+                            last_error=None,
+                        )
+                    )
+                    if done.rowcount:
+                        await self.on_sent(conn, entry, now)
+                elif a.result == "retry":
+                    await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == entry.id, outbox.c.claimed_by == self.worker)
+                        .values(
+                            not_before=now + backoff(entry.attempts),
+                            last_error=a.error,
+                            claimed_by=None,
+                            claimed_until=None,
+                        )
+                    )
+                else:
+                    reason = a.error or "refused"
+                    await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == entry.id)
+                        .values(
+                            state="failed", last_error=reason, claimed_by=None, claimed_until=None
+                        )
+                    )
+                    await self.on_failed(conn, entry, reason, now)
+        for a in attempts:
+            entry = a.entry
+            if a.result == "already":
                 log.info(
                     kv("outbox.already_delivered", entry=entry.id, message_id=entry.message_id)
                 )
-                await self._mark_sent(entry)
-                return True
-            await self.transport.deliver(entry)
-        except PermanentSendError as exc:
-            log.warning(kv("outbox.refused", entry=entry.id, error=str(exc)))
-            await self._mark_failed(entry, str(exc))
-            return False
-        except OutboxError as exc:
-            if entry.attempts >= self.max_attempts:
-                log.warning(
-                    kv("outbox.gave_up", entry=entry.id, attempts=entry.attempts, error=str(exc))
-                )
-                await self._mark_failed(entry, f"gave up after {entry.attempts} attempts: {exc}")
-                return False
-            retry_at = self.clock.now() + backoff(entry.attempts)
-            log.info(
-                kv(
-                    "outbox.retry",
-                    entry=entry.id,
-                    attempts=entry.attempts,
-                    retry_at=retry_at.isoformat(),
-                    error=str(exc),
-                )
-            )
-            async with self.store.begin() as conn:
-                await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == entry.id, outbox.c.claimed_by == self.worker)
-                    .values(
-                        not_before=retry_at,
-                        last_error=str(exc),
-                        claimed_by=None,
-                        claimed_until=None,
+            elif a.result == "sent":
+                log.info(
+                    kv(
+                        "outbox.sent",
+                        entry=entry.id,
+                        ticket=entry.ticket_id,
+                        message_id=entry.message_id,
                     )
                 )
-            return False
-        await self._mark_sent(entry)
-        return True
-
-    async def _mark_sent(self, entry: OutboxEntry) -> None:
-        now = self.clock.now()
-        async with self.store.begin() as conn:
-            done = await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == entry.id, outbox.c.state == "pending")
-                .values(
-                    state="sent", sent_at=now, claimed_by=None, claimed_until=None, last_error=None
+            elif a.result == "retry":
+                log.info(
+                    kv(
+                        "outbox.retry",
+                        entry=entry.id,
+                        attempts=entry.attempts,
+                        retry_at=(now + backoff(entry.attempts)).isoformat(),
+                        error=a.error,
+                    )
                 )
-            )
-            if done.rowcount:
-                await self.on_sent(conn, entry, now)
-        log.info(
-            kv("outbox.sent", entry=entry.id, ticket=entry.ticket_id, message_id=entry.message_id)
-        )
-
-    async def _mark_failed(self, entry: OutboxEntry, reason: str) -> None:
-        now = self.clock.now()
-        async with self.store.begin() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == entry.id)
-                .values(state="failed", last_error=reason, claimed_by=None, claimed_until=None)
-            )
-            await self.on_failed(conn, entry, reason, now)
+            else:
+                event = "outbox.refused" if a.result == "failed" else "outbox.gave_up"
+                log.warning(kv(event, entry=entry.id, attempts=entry.attempts, error=a.error))
 
 
 async def pending_count(conn: AsyncConnection) -> int:

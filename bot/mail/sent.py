@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import TypeVar
 
 import aioimaplib
@@ -24,6 +23,9 @@ T = TypeVar("T")
 class SentFolder:
     """One mailbox's Sent folder, reached over its own IMAP connection (opened when needed)."""
 
+    MAX_GROUP = 100
+    MAX_GROUP_BYTES = 16 * 1024 * 1024
+
     def __init__(self, mailbox: MailboxSettings) -> None:
         if not mailbox.sent_folder or mailbox.scheme not in ("imap", "imaps"):
             raise ValueError(f"mailbox {mailbox.name} has no IMAP Sent folder")
@@ -31,6 +33,9 @@ class SentFolder:
         self.folder: str = mailbox.sent_folder
         self._connection: ImapConnection | None = None
         self._lock = asyncio.Lock()
+        # Copies wait here while an APPEND is in flight and then go out together.
+        self._waiting: list[tuple[bytes, asyncio.Future[None]]] = []
+        self._filer: asyncio.Task[None] | None = None
 
     async def _with_connection(self, action: Callable[[ImapConnection], Awaitable[T]]) -> T:
         """Run ``action`` on a live connection, once more on a fresh one if the old one died."""
@@ -56,11 +61,45 @@ class SentFolder:
                         raise  # a refusal, or a new connection failing: no point retrying
             raise AssertionError("unreachable")
 
-    async def file(self, raw: bytes, when: datetime | None = None) -> int | None:
-        """APPEND a sent mail (marked \\Seen); the new UID when the server tells it."""
-        return await self._with_connection(
-            lambda c: c.append(self.folder, raw, flags="\\Seen", when=when)
-        )
+    async def file(self, raw: bytes) -> None:
+        """File a sent mail (marked \\Seen); returns once the server has stored it.
+
+        Copies filed while another APPEND is in flight are stored together in the next one
+        (MULTIAPPEND), so many concurrent senders cost the server few round trips.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((raw, done))
+        if self._filer is None or self._filer.done():
+            self._filer = asyncio.create_task(self._file_waiting())
+        await done
+
+    async def _file_waiting(self) -> None:
+        while self._waiting:
+            group: list[tuple[bytes, asyncio.Future[None]]] = []
+            size = 0
+            while self._waiting and len(group) < self.MAX_GROUP:
+                raw, done = self._waiting[0]
+                if group and size + len(raw) > self.MAX_GROUP_BYTES:
+                    break
+                group.append(self._waiting.pop(0))
+                size += len(raw)
+            raws = [raw for raw, _ in group]
+
+            async def put(connection: ImapConnection, raws: list[bytes] = raws) -> None:
+                await connection.append_many(self.folder, raws)
+
+            try:
+                await self._with_connection(put)
+            except Exception as exc:
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(
+                            exc if isinstance(exc, MailboxError) else MailboxError(str(exc))
+                        )
+                continue
+            for _, done in group:
+                if not done.done():
+                    done.set_result(None)
 
     async def holds(self, message_id: str) -> bool:
         """Whether a mail with this Message-ID is in the Sent folder (UID SEARCH HEADER)."""
@@ -85,6 +124,8 @@ class SentFolder:
             await connection.close()
 
     async def close(self) -> None:
-        """Log out."""
+        """Finish filing what waits, then log out."""
+        if self._filer is not None:
+            await asyncio.gather(self._filer, return_exceptions=True)
         async with self._lock:
             await self._drop()

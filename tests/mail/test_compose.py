@@ -93,3 +93,48 @@ def test_an_agents_reply_is_not_marked_automatic() -> None:
     assert msg["Auto-Submitted"] is None
     assert msg["X-Auto-Response-Suppress"] is None
     assert msg["In-Reply-To"] == "<q2@buyer.example.jp>"
+
+
+def test_ascii_names_are_quoted_and_line_breaks_are_refused() -> None:
+    raw = compose(
+        from_name="Mirai, Inc.",
+        from_addr="shop@mirai.example",
+        to="a@b.example",
+        subject="Re: your order",
+        body="Thanks.",
+        message_id="<m@mirai.example>",
+        date=datetime(2026, 11, 26, 10, 5, tzinfo=JST),
+        automatic=False,
+    )
+    msg = message_from_bytes(raw, policy=default)
+    assert msg["From"].addresses[0].display_name == "Mirai, Inc."
+    assert str(msg["Subject"]) == "Re: your order"
+    with pytest.raises(ValueError):
+        compose(
+            from_name="x",
+            from_addr="shop@mirai.example",
+            to="a@b.example\r\nBcc: victim@example.com",
+            subject="s",
+            body="b",
+            message_id="<m@x>",
+            date=datetime(2026, 11, 26, tzinfo=JST),
+        )
+
+
+def test_long_references_are_folded() -> None:
+    refs = [f"<reference-number-{i}@groupware.example.co.jp>" for i in range(8)]
+    raw = compose(
+        from_name="ミライ雑貨店",
+        from_addr="shop@mirai.example",
+        to="a@b.example",
+        subject="Re: 件名",
+        body="本文",
+        message_id="<m@mirai.example>",
+        date=datetime(2026, 11, 26, 10, 5, tzinfo=JST),
+        in_reply_to="<parent@groupware.example.co.jp>",
+        references=refs,
+    )
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78
+    msg = message_from_bytes(raw, policy=default)
+    assert msg["References"].split() == [*refs, "<parent@groupware.example.co.jp>"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.config import Settings, SlackSettings
+from bot.mail.imap_connection import ImapConnection
 from bot.mail.outbox import OutboxEntry
 from bot.mail.sent import SentFolder
 from bot.service import Desk
@@ -168,9 +170,32 @@ async def test_the_sent_folder_answers_whether_a_message_id_left(
         # A folder that does not exist yet holds nothing (and is created for the copies).
         assert await folder.holds(entry.message_id) is False
         raw = shipping_question(message_id=entry.message_id)
-        assert await folder.file(raw) is not None
+        await folder.file(raw)
         assert await folder.holds(entry.message_id) is True
         assert await folder.holds("<madoguchi.other@mirai-zakka.example.jp>") is False
     finally:
         await folder.close()
     assert dovecot.message_ids(account, "Gesendete Objekte") == [entry.message_id]
+
+
+async def test_copies_filed_together_go_in_one_multiappend(
+    dovecot: DovecotServer, account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups: list[int] = []
+    real = ImapConnection.append_many
+
+    async def counting(self: ImapConnection, folder: str, raws: list[bytes], **kw: str) -> None:
+        groups.append(len(raws))
+        await real(self, folder, raws, **kw)
+
+    monkeypatch.setattr(ImapConnection, "append_many", counting)
+    folder = SentFolder(dovecot.mailbox("amazon", account))
+    ids = [f"<madoguchi.group{n}@mirai-zakka.example.jp>" for n in range(12)]
+    try:
+        await asyncio.gather(*(folder.file(shipping_question(message_id=i)) for i in ids))
+        assert all([await folder.holds(i) for i in ids])
+    finally:
+        await folder.close()
+    assert sum(groups) == 12 and max(groups) > 1  # grouped, not one APPEND each
+    assert sorted(dovecot.message_ids(account, "Sent")) == sorted(ids)
+    assert all(flags == {"\\Seen"} for flags in dovecot.flags(account, "Sent").values())
