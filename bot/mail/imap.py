@@ -261,7 +261,9 @@ class ImapWatcher:
         """Fetch and commit each batch; with ``advance`` the checkpoint moves in the same commit."""
         stored = 0
         for batch in plan_batches(sizes, self.batch_uids):
-            mails = await connection.fetch([item.uid for item in batch])
+            mails = await connection.fetch(
+                [item.uid for item in batch], expected_bytes=sum(item.size for item in batch)
+            )
             now = self.clock.now()
             new_ids: list[int] = []
             async with self.store.begin() as conn:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import re
 import ssl
 from collections.abc import Awaitable, Iterable, Sequence
@@ -159,15 +160,18 @@ class ImapConnection:
         """The server said NO/BAD to one command; the connection itself is still fine."""
         return MailboxError(f"mailbox {self.mailbox.name}: {what} refused: {_said(response)}")
 
-    async def _run(self, what: str, command: Awaitable[T]) -> T:
+    async def _run(self, what: str, command: Awaitable[T], *, seconds: float | None = None) -> T:
         """Run one command with our timeout; a lost connection fails it at once."""
-        if not self.usable and what not in ("connect", "LOGIN"):
+        limit = seconds if seconds is not None else self.timeout
+        if not self.usable:
+            if inspect.iscoroutine(command):
+                command.close()  # never started: no "was never awaited" warning
             raise self._fail(what, "the connection is closed")
         task = asyncio.ensure_future(command)
         lost = asyncio.ensure_future(self.lost.wait())
         try:
             done, _ = await asyncio.wait(
-                {task, lost}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED
+                {task, lost}, timeout=limit, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
             lost.cancel()
@@ -176,7 +180,7 @@ class ImapConnection:
             with contextlib.suppress(BaseException):
                 await task
             problem = "the connection was lost" if self.lost.is_set() else "no answer in time"
-            raise self._fail(what, f"{problem} ({self.timeout:g} s)")
+            raise self._fail(what, f"{problem} ({limit:g} s)")
         try:
             return task.result()
         except ssl.SSLError as exc:
@@ -281,14 +285,19 @@ class ImapConnection:
                 )
         return sorted(found, key=lambda s: s.uid)
 
-    async def fetch(self, uids: Sequence[int]) -> list[FetchedMail]:
-        """The raw bytes of each message, read with BODY.PEEK[] so \\Seen is never set."""
+    async def fetch(self, uids: Sequence[int], *, expected_bytes: int = 0) -> list[FetchedMail]:
+        """The raw bytes of each message, read with BODY.PEEK[] so \\Seen is never set.
+
+        The timeout grows by a second per megabyte expected: a batch of large attachments
+        over a slow link is not a dead connection.
+        """
         assert self._client is not None
         if not uids:
             return []
         response = await self._run(
             "UID FETCH",
             self._client.uid("fetch", uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])"),
+            seconds=self.timeout + expected_bytes / 1_000_000,
         )
         if response.result != "OK":
             raise self._refused("UID FETCH", response)

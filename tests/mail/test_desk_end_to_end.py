@@ -143,6 +143,7 @@ async def _decision_of(desk: Desk, item: Processed) -> tuple[str, str]:
             "none",
         ),
         ("own address", shipping_question(sender=SHOP), "none"),
+        ("reply-to is ours", shipping_question(headers={"Reply-To": SHOP}), "none"),
         ("noreply sender", shipping_question(sender="no-reply@shop-system.example.jp"), "handoff"),
     ],
 )

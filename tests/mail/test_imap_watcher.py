@@ -116,9 +116,9 @@ async def test_backfill_fetches_in_batches_below_the_limit(
     fetched: list[int] = []
     real_fetch = ImapConnection.fetch
 
-    async def counting_fetch(self: ImapConnection, uids: list[int]) -> object:
+    async def counting_fetch(self: ImapConnection, uids: list[int], **kw: int) -> object:
         fetched.append(len(uids))
-        return await real_fetch(self, uids)
+        return await real_fetch(self, uids, **kw)
 
     monkeypatch.setattr(ImapConnection, "fetch", counting_fetch)
     watcher = await watcher_for(sqlite_store, dovecot, account, real_clock, batch_uids=5)
@@ -214,12 +214,12 @@ async def test_a_crash_during_the_first_sync_repeats_it_without_duplicates(
     real_fetch = ImapConnection.fetch
     calls = 0
 
-    async def dying_fetch(self: ImapConnection, uids: list[int]) -> object:
+    async def dying_fetch(self: ImapConnection, uids: list[int], **kw: int) -> object:
         nonlocal calls
         calls += 1
         if calls == 2:
             raise MailboxError("mailbox test: the connection was lost")
-        return await real_fetch(self, uids)
+        return await real_fetch(self, uids, **kw)
 
     monkeypatch.setattr(ImapConnection, "fetch", dying_fetch)
     watcher = await watcher_for(sqlite_store, dovecot, account, real_clock, batch_uids=3)
