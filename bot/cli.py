@@ -194,6 +194,12 @@ async def cmd_orders_import(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.digest.command import run
+
+    return await run(_settings(args), args)
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 
@@ -244,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("eval", cmd_eval, "measure the classifier on a labelled JSON-lines file")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p = add("digest", cmd_digest, "write the seller digest of a period (HTML, .eml or text)")
+    from bot.digest.command import add_arguments as digest_arguments
+
+    digest_arguments(p)
     orders = sub.add_parser("orders", help="the seller's orders").add_subparsers(
         dest="orders_command", metavar="ACTION"
     )

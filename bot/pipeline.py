@@ -607,6 +607,8 @@ class Pipeline:
 
 async def record_sent(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> None:
     """A reply left: it joins the ticket, closes its deadlines, and counts as the response."""
+    if entry.ticket_id is None:  # mail to the seller (a digest): no ticket to record it on
+        return
     row = (await conn.execute(select(outbox).where(outbox.c.id == entry.id))).first()
     assert row is not None
     await conn.execute(
@@ -659,6 +661,8 @@ async def record_send_failure(
     notify_slack: bool = False,
 ) -> None:
     """A reply could not be delivered: the ticket goes back to the agents with the reason."""
+    if entry.ticket_id is None:  # mail to the seller (a digest): the outbox row keeps the reason
+        return
     await conn.execute(
         update(tickets)
         .where(tickets.c.id == entry.ticket_id)

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.config import MailboxSettings, Settings
+from bot.deadlines.reminders import ReminderWorker
+from bot.digest.schedule import DigestScheduler
 from bot.errors import ConfigError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
@@ -114,6 +116,12 @@ class Desk:
             on_sent=record_sent,
             on_failed=functools.partial(record_send_failure, notify_slack=slack),
         )
+        reminders = ReminderWorker(self.store, self.clock, self.settings)
+        digests = DigestScheduler(
+            self.store, self.clock, self.settings, on_mail=self.notify_reply_queued
+        )
+        self.loops += [reminders.run, digests.run]
+        self.once_steps += [("reminders", reminders.fire_due), ("digests", digests.run_due)]
         self._started = True
 
     def notify_reply_queued(self) -> None:

@@ -224,7 +224,8 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("ticket_id", ForeignKey("tickets.id"), nullable=False),
+    # NULL for mail to the seller (digests), which belongs to no buyer's ticket.
+    Column("ticket_id", ForeignKey("tickets.id"), nullable=True),
     Column("decision_id", ForeignKey("decisions.id")),
     # Deterministic per entry and written before sending: the key for exactly-once.
     Column("message_id", String(998), nullable=False, unique=True),
