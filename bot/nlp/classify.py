@@ -30,13 +30,12 @@ def classify(subject: str, text: str, *, mail_date: datetime | None = None) -> U
     body = unicodedata.normalize("NFKC", f"{subject}\n{text}")
     order_ids = ["-".join(m.groups()) for m in _ORDER_ID.finditer(body)]
     angry_words = [w for w in _ANGRY if w.lower() in body.lower()]
-    for intent, words in _RULES:
-        hits = [w for w in words if w in body]
-        if hits:
-            confidence = min(0.5 + 0.15 * len(hits), 0.9)
+    intent, hits, confidence = "other", [], 0.3
+    for rule_intent, words in _RULES:
+        found = [w for w in words if w in body]
+        if found:
+            intent, hits, confidence = rule_intent, found, min(0.5 + 0.15 * len(found), 0.9)
             break
-    else:
-        intent, hits, confidence = "other", [], 0.3
     angry = bool(angry_words)
     if intent == "thanks" and not angry:
         action = "none"
