@@ -22,6 +22,7 @@ JST = timezone(timedelta(hours=9), "JST")
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]{1,64})(?:\*[^?\s]*)?\?([bBqQ])\?([^?]*)\?=")
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r?\n$")
 _SPACES = re.compile(r"[ \t\r\n]+")
+_EMPTY_GROUP = re.compile(r":\s*;\s*$")  # "Undisclosed recipients: ;"
 _MSG_ID = re.compile(r"<[^<>\s]*>")
 _JAPAN_ZONE = re.compile(r"\bJST\s*$")
 _MINUS_ZERO = re.compile(r"-0000\s*(?:\([^)]*\))?\s*$")
@@ -162,7 +163,7 @@ def parse_addresses(value: str | None, what: str) -> tuple[list[Address], Header
         info.codecs.extend(name_text.codecs)
         info.defects.extend(name_text.defects)
         found.append(Address(_SPACES.sub(" ", name_text.text).strip(), addr.lower()))
-    if not found and unfolded.strip():
+    if not found and unfolded.strip() and not _EMPTY_GROUP.search(unfolded):
         info.defects.append(f"{what}: no address found in {len(unfolded)}-character header")
     return found, info
 

@@ -38,6 +38,9 @@ _BASE64_NOISE = re.compile(rb"[^A-Za-z0-9+/=]")
 _WHITESPACE = re.compile(rb"\s+")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _NEWLINES = re.compile(r"\r\n?")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+# A header line whose name holds spaces or tabs (legal names are %d33-57 / %d59-126).
+_BAD_HEADER_NAME = re.compile(rb"(^|\n)(?!From )([\x21-\x39\x3b-\x7e]+[ \t][^:\r\n]*)(?=:)")
 
 # What the stdlib's defect classes mean, in words an agent understands.
 _STDLIB_DEFECTS = {
@@ -77,9 +80,7 @@ def _parse(raw: bytes) -> BuyerMail:
     if not raw.strip():
         return _empty(["empty mail"])
     defects: list[str] = []
-    if b"\x00" in raw:
-        defects.append("NUL bytes in the mail removed")
-        raw = raw.replace(b"\x00", b"")
+    raw = _repair_header_names(raw, defects)
     try:
         msg = BytesParser(policy=policy.compat32).parsebytes(raw)
     except RecursionError:
@@ -108,7 +109,8 @@ def _parse(raw: bytes) -> BuyerMail:
     defects.extend(_stdlib_defects(msg))
     defects.extend(body.defects)
     text = _NEWLINES.sub("\n", "\n".join(body.texts))
-    if "\x00" in text:
+    if "\x00" in text or "\x00" in subject.text:
+        defects.append("NUL characters removed from the text")
         text = text.replace("\x00", "")
     from_addr = senders[0].addr if senders else None
     reason = auto_reason(headers, from_addr, subject.text, msg.get_content_type())
@@ -130,6 +132,21 @@ def _parse(raw: bytes) -> BuyerMail:
         charsets=_unique([*charsets, *body.charsets]),
         defects=_unique(defects),
     )
+
+
+def _repair_header_names(raw: bytes, defects: list[str]) -> bytes:
+    """Make header names with spaces or tabs parseable instead of ending the header block.
+
+    The stdlib takes such a line for the start of the body, which would push every later
+    header (Content-Type included) into the text.
+    """
+    end = _HEADER_END.search(raw)
+    head = raw[: end.start()] if end else raw
+    if not _BAD_HEADER_NAME.search(head):
+        return raw
+    defects.append("header names with spaces repaired")
+    fixed = _BAD_HEADER_NAME.sub(lambda m: m.group(1) + re.sub(rb"[ \t]", b"_", m.group(2)), head)
+    return fixed + raw[len(head) :]
 
 
 def _header(msg: Message, name: str, every: bool = False) -> str | None:
