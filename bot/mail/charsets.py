@@ -71,7 +71,7 @@ _UNKNOWN_LABELS = frozenset(
 )
 # Text codecs Python knows that no mail label should ever select.
 _REFUSED_CODECS = frozenset(
-    {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined", "charmap", "mbcs"}
+    {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined", "charmap", "mbcs"}
 )
 # Codecs that do not encode ASCII as ASCII (an all-ASCII body does not settle them).
 _WIDE_CODECS = ("utf-16", "utf-32", "utf-7", "utf_16", "utf_32", "utf_7")
@@ -111,7 +111,7 @@ def codec_for_label(label: str | None) -> str | None:
         return _ALIASES[key]
     try:
         name = codecs.lookup(key).name
-        b"".decode(name)  # bytes-to-bytes codecs (base64, zlib…) raise LookupError here
+        b"x".decode(name, "ignore")  # bytes-to-bytes codecs (base64, zlib…) raise LookupError
     except (LookupError, ValueError, TypeError):
         return None
     if name in _REFUSED_CODECS:
