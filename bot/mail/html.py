@@ -48,6 +48,12 @@ class _Lines:
                 return
         self.current.append(text)
 
+    def add_verbatim(self, text: str) -> None:
+        """Text whose leading spaces matter (``<pre>``)."""
+        if not self.current:
+            self.line_depth = self.quote_depth
+        self.current.append(text)
+
     def end_line(self) -> None:
         line = "".join(self.current).rstrip(" ")
         prefix = "> " * (self.line_depth if self.current else self.quote_depth)
@@ -102,7 +108,7 @@ def _render(soup: BeautifulSoup) -> str:
         if name == "pre":
             out.end_block()
             for line in node.get_text().split("\n"):
-                out.add(line.replace("\u00a0", " ") or " ")
+                out.add_verbatim(line.replace("\u00a0", " "))
                 out.end_line()
             continue
         _enter(name, out)
