@@ -144,10 +144,10 @@ def _decode_seven_bit(data: bytes, codec: str | None, label: str | None, what: s
     """All bytes < 0x80: ISO-2022-JP if it says so or has its escapes, else ASCII."""
     if codec == CP50220 or (codec in (None, "ascii") and iso2022jp.has_escapes(data)):
         text, problems = iso2022jp.decode(data)
-        defects = [f"{what}: {p}" for p in problems]
+        found = [f"{what}: {p}" for p in problems]
         if codec != CP50220:
-            defects.insert(0, f"{what}: ISO-2022-JP escapes under charset {label or 'none'!r}")
-        return Decoded(text, CP50220, tuple(defects))
+            found.insert(0, f"{what}: ISO-2022-JP escapes under charset {label or 'none'!r}")
+        return Decoded(text, CP50220, tuple(found))
     defects = () if codec is not None or not label else (f"{what}: unknown charset {label!r}",)
     if codec is None or codec == "ascii":
         return Decoded(data.decode("ascii"), "ascii", defects)

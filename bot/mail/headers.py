@@ -11,7 +11,7 @@ import binascii
 import email.utils
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import unquote_to_bytes
 
 from bot.mail.charsets import decode_bytes
@@ -205,7 +205,7 @@ def parse_date(value: str | None) -> tuple[datetime | None, list[str]]:
         return parsed, []
     # A naive result means the zone was -0000, a name the stdlib does not know, or missing.
     if _MINUS_ZERO.search(text):
-        return parsed.replace(tzinfo=timezone.utc), []
+        return parsed.replace(tzinfo=UTC), []
     if _JAPAN_ZONE.search(text):
         return parsed.replace(tzinfo=JST), []
     return parsed.replace(tzinfo=JST), ["Date header has no usable time zone; assumed +09:00"]

@@ -60,11 +60,9 @@ def jis_to_sjis(j1: int, j2: int) -> tuple[int, int]:
     ['0x87', '0x40']
     """
     s1 = ((j1 + 1) >> 1) + (0x70 if j1 <= 0x5E else 0xB0)
-    if j1 & 1:
-        s2 = j2 + (0x1F if j2 <= 0x5F else 0x20)
-    else:
-        s2 = j2 + 0x7E
-    return s1, s2
+    # Odd rows take the low half of the trail range (skipping 0x7F), even rows the high half.
+    odd_row_trail = j2 + (0x1F if j2 <= 0x5F else 0x20)
+    return s1, odd_row_trail if j1 & 1 else j2 + 0x7E
 
 
 def _tables() -> tuple[bytes, bytes, bytes]:

@@ -36,7 +36,9 @@ _MAX_DEPTH = 64  # real mail nests a handful of levels; deeper is an attack or a
 _MAX_PARTS = 1000
 _BASE64_NOISE = re.compile(rb"[^A-Za-z0-9+/=]")
 _WHITESPACE = re.compile(rb"\s+")
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I
+)
 _NEWLINES = re.compile(r"\r\n?")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # A header line whose name holds spaces or tabs (legal names are %d33-57 / %d59-126).
@@ -176,15 +178,16 @@ def _walk(part: Message, body: _Body, depth: int) -> None:
         return
     ctype = part.get_content_type()
     payload = part.get_payload()
-    if ctype.startswith("multipart/") and isinstance(payload, list):
+    children = [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else None
+    if ctype.startswith("multipart/") and children is not None:
         if ctype == "multipart/alternative":
-            _walk_alternative(payload, body, depth)
+            _walk_alternative(children, body, depth)
         else:
-            for child in payload:
+            for child in children:
                 _walk(child, body, depth + 1)
         return
-    if ctype.startswith("message/") and isinstance(payload, list):
-        body.attachments.append(_attachment(part, body, _message_size(payload)))
+    if ctype.startswith("message/") and children is not None:
+        body.attachments.append(_attachment(part, body, _message_size(children)))
         return
     if ctype.startswith("multipart/"):
         # No usable boundary (or too deep to split): show the body as text, not lose it.
@@ -229,11 +232,14 @@ def _walk_leaf(part: Message, ctype: str, body: _Body, as_text: bool = False) ->
     data = _payload_bytes(part, ctype, body)
     filename = None if as_text else _filename(part, body)
     is_body_text = ctype in ("text/plain", "text/html") or (
-        ctype.startswith("text/") and ctype not in ("text/rfc822-headers", "text/calendar")
+        ctype.startswith("text/")
+        and ctype not in ("text/rfc822-headers", "text/calendar")
         and filename is None
     )
-    if is_body_text and disposition != "attachment" and (
-        filename is None or disposition == "inline"
+    if (
+        is_body_text
+        and disposition != "attachment"
+        and (filename is None or disposition == "inline")
     ):
         _, params, _ = parse_params(_header(part, "content-type"), "Content-Type")
         label = params.get("charset")
@@ -260,8 +266,8 @@ def _payload_bytes(part: Message, ctype: str, body: _Body) -> bytes:
     if cte not in ("", "7bit", "8bit", "binary", "7-bit", "8-bit"):
         body.defects.append(f"{ctype} part: unknown transfer encoding {cte[:30]!r} ignored")
     # decode=True hands back the original bytes (get_payload() alone would decode them lossily).
-    data = part.get_payload(decode=True)
-    return data if isinstance(data, bytes) else b""
+    decoded = part.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else b""
 
 
 def _base64(data: bytes, ctype: str, body: _Body) -> bytes:

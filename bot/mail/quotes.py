@@ -29,7 +29,9 @@ _WROTE_ENDING = re.compile(
     re.IGNORECASE,
 )
 _ENGLISH_START = re.compile(r"^\s*(?:On|Am|Le|El|Il|Op)\s", re.IGNORECASE)
-_SHORT_WROTE = re.compile(r"(?:さん(?:は|が)書きました|は書きました|wrote)\s*[:：]\s*$", re.IGNORECASE)
+_SHORT_WROTE = re.compile(
+    r"(?:さん(?:は|が)書きました|は書きました|wrote)\s*[:：]\s*$", re.IGNORECASE
+)
 _ORIGINAL_MARKER = re.compile(
     r"^\s*(?:-{2,}\s*(?:Original Message|Forwarded message|元のメッセージ|転送メッセージ|"
     r"転送されたメッセージ|オリジナルメッセージ|メッセージ原文)\s*-{2,}"

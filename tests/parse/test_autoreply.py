@@ -68,7 +68,7 @@ def test_buyer_mail_is_not_automatic(headers: str) -> None:
 def test_mdn_read_receipt_is_automatic() -> None:
     raw = mail(
         'Content-Type: multipart/report; report-type=disposition-notification; boundary="b"',
-        '--b\r\nContent-Type: text/plain\r\n\r\nread\r\n--b\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nread\r\n--b\r\n"
         "Content-Type: message/disposition-notification\r\n\r\nFinal-Recipient: rfc822; a@b\r\n--b--",
     )
     assert parse_mail(raw).is_auto

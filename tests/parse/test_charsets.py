@@ -40,7 +40,7 @@ def test_circled_one_is_esc_dollar_b_2d21() -> None:
 @pytest.mark.parametrize("char", ["①", "⑳", "Ⅰ", "Ⅹ", "㈱", "№", "髙", "﨑", "～", "－", "∥", "＼"])
 def test_cp50220_extensions_decode(char: str) -> None:
     data = b"X" + ESC_KANJI + jis(char) + ESC_ASCII + b"Y"
-    assert decode_bytes(data, "ISO-2022-JP") .text == f"X{char}Y"
+    assert decode_bytes(data, "ISO-2022-JP").text == f"X{char}Y"
 
 
 def test_stdlib_rejects_what_we_decode() -> None:
@@ -183,7 +183,9 @@ def test_real_latin1_stays_latin1() -> None:
 
 
 def test_no_replacement_character_in_a_whole_cp932_mail() -> None:
-    body = "お世話になります。\r\n注文番号２４９－１２３４５６７－１２３４５６７の件で①②③、㈱髙島屋".encode("cp932")
+    body = "お世話になります。\r\n注文番号２４９－１２３４５６７－１２３４５６７の件で①②③、㈱髙島屋".encode(
+        "cp932"
+    )
     raw = b"Subject: test\r\nContent-Type: text/plain; charset=Shift_JIS\r\n\r\n" + body
     mail = parse_mail(raw)
     assert "\ufffd" not in mail.text

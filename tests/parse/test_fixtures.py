@@ -37,7 +37,9 @@ EXPECTED: dict[str, Expect] = {
     "jpmobile/email-fixtures/au-decomail2.eml": Expect(
         "Fwd: 【NurseryMail】日日", "来る○○月○○日に保育園にて、スイカ割り大会を開催致します。"
     ),
-    "jpmobile/email-fixtures/au-email.eml": Expect("※本文はこのままで送信してね", "本文\ue0ba\nFor au"),
+    "jpmobile/email-fixtures/au-email.eml": Expect(
+        "※本文はこのままで送信してね", "本文\ue0ba\nFor au"
+    ),
     "jpmobile/email-fixtures/au-emoji.eml": Expect("題名\ue09b", "本文\ue0ba\nFor au"),
     "jpmobile/email-fixtures/au-emoji2.eml": Expect("題名\ue08c", "本文\ue009\nFor au"),
     "jpmobile/email-fixtures/au-emoji5.eml": Expect(
@@ -71,11 +73,15 @@ EXPECTED: dict[str, Expect] = {
     "jpmobile/email-fixtures/softbank-gmail-sjis.eml": Expect(
         "テスト\ue5a4\ue5a6\ue5a4", "テストです\ue6b4"
     ),
-    "jpmobile/email-fixtures/softbank-gmail-utf8.eml": Expect("テストです\ue221", "テストです\ue223"),
+    "jpmobile/email-fixtures/softbank-gmail-utf8.eml": Expect(
+        "テストです\ue221", "テストです\ue223"
+    ),
     "jpmobile/rails-mobile_mailer/bounced-jp.eml": Expect(
         "Undelivered Mail Returned to Sender", "Unknown user unknown@docomo.ne.jp"
     ),
-    "jpmobile/rails-mobile_mailer/docomo-gmail-sjis.eml": Expect("テスト\ue6ec", "テストです\ue72d"),
+    "jpmobile/rails-mobile_mailer/docomo-gmail-sjis.eml": Expect(
+        "テスト\ue6ec", "テストです\ue72d"
+    ),
     "jpmobile/rails-mobile_mailer/iphone-message.eml": Expect(
         "iPhone au メッセージ", "%[園児名]%の%[保護者名]% 様"
     ),
@@ -142,7 +148,9 @@ for _shape in ("plaintext", "multipart_mixed", "multipart_related", "multipart_s
             if _charset == "euc-jp" and _cte == "7bit":
                 continue  # EUC-JP cannot travel as 7bit; upstream has no such file
             _name = f"mnako-letters/test_japanese_{_shape}_{_charset}_over_{_cte}.txt"
-            _subject = "📧 Signed Test いろは歌" if _shape == "multipart_signed" else "📧 Test いろは歌"
+            _subject = (
+                "📧 Signed Test いろは歌" if _shape == "multipart_signed" else "📧 Test いろは歌"
+            )
             EXPECTED[_name] = Expect(_subject, "色は匂えど\n散りぬるを\n我が世誰ぞ\n常ならん")
 
 _NOT_MAIL = {"MANIFEST.tsv", "SOURCE.md"}

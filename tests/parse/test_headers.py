@@ -114,7 +114,9 @@ def test_addresses_are_bare_lower_case_with_decoded_names() -> None:
 
 
 def test_from_with_raw_utf8_name_and_comment() -> None:
-    mail = parse_mail("From: 佐藤 花子 <Hanako@Example.com>\r\nTo: shop@example.jp\r\n\r\nx".encode())
+    mail = parse_mail(
+        "From: 佐藤 花子 <Hanako@Example.com>\r\nTo: shop@example.jp\r\n\r\nx".encode()
+    )
     assert (mail.from_name, mail.from_addr, mail.to) == (
         "佐藤 花子",
         "hanako@example.com",

@@ -22,7 +22,9 @@ def test_whitespace_collapses_but_nbsp_and_entities_decode() -> None:
 
 
 def test_blockquote_lines_are_marked_as_quotes() -> None:
-    html = "<div>届きません</div><blockquote><div>発送しました</div><div>よろしく</div></blockquote>"
+    html = (
+        "<div>届きません</div><blockquote><div>発送しました</div><div>よろしく</div></blockquote>"
+    )
     assert html_to_text(html) == "届きません\n> 発送しました\n> よろしく"
 
 

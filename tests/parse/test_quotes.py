@@ -36,7 +36,9 @@ def test_full_width_quote_marks_are_dropped() -> None:
 
 
 def test_bottom_posted_text_after_quote_is_kept() -> None:
-    text = "2024/05/01 10:00 に ショップ さんは書きました:\n> 発送しました。\n\nまだ届いていません。"
+    text = (
+        "2024/05/01 10:00 に ショップ さんは書きました:\n> 発送しました。\n\nまだ届いていません。"
+    )
     assert new_text(text) == "まだ届いていません。"
 
 
