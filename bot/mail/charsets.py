@@ -142,7 +142,8 @@ def decode_bytes(data: bytes, label: str | None, what: str = "text") -> Decoded:
 
 def _decode_seven_bit(data: bytes, codec: str | None, label: str | None, what: str) -> Decoded:
     """All bytes < 0x80: ISO-2022-JP if it says so or has its escapes, else ASCII."""
-    if codec == CP50220 or (codec in (None, "ascii") and iso2022jp.has_escapes(data)):
+    # ESC $ B never occurs in real ASCII-compatible text: whatever the label says, it is JIS.
+    if codec == CP50220 or iso2022jp.has_escapes(data):
         text, problems = iso2022jp.decode(data)
         found = [f"{what}: {p}" for p in problems]
         if codec != CP50220:

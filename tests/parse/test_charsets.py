@@ -191,3 +191,10 @@ def test_no_replacement_character_in_a_whole_cp932_mail() -> None:
     assert "\ufffd" not in mail.text
     assert "㈱髙島屋" in mail.text
     assert mail.charsets == ["cp932"]
+
+
+@pytest.mark.parametrize("label", [None, "us-ascii", "shift_jis", "utf-8"])
+def test_iso_2022_jp_escapes_under_another_label_are_decoded(label: str | None) -> None:
+    decoded = decode_bytes(ESC_KANJI + jis("届きません") + ESC_ASCII, label)
+    assert (decoded.text, decoded.codec) == ("届きません", "cp50220")
+    assert "ISO-2022-JP escapes" in decoded.defects[0]
