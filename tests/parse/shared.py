@@ -11,10 +11,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def shared_dir() -> Path | None:
-    """MADOGUCHI_SHARED_DIR, else the first of ../shared, ../../shared, /work/shared."""
+    """MADOGUCHI_SHARED_DIR when set, else the first of ../shared, ../../shared, /work/shared."""
     configured = os.environ.get("MADOGUCHI_SHARED_DIR")
-    candidates = [Path(configured)] if configured else []
-    candidates += [REPO.parent / "shared", REPO.parent.parent / "shared", Path("/work/shared")]
+    if configured:
+        return Path(configured) if Path(configured).is_dir() else None
+    candidates = [REPO.parent / "shared", REPO.parent.parent / "shared", Path("/work/shared")]
     return next((c for c in candidates if c.is_dir()), None)
 
 
