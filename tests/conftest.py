@@ -23,7 +23,9 @@ from bot.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PG_ADMIN_URL = os.environ.get("MADOGUCHI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "MADOGUCHI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def require(condition: bool, reason: str) -> None:
@@ -180,9 +182,23 @@ def make_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
         settings = replace(
             base,
             database_url=database_url,
-            mailboxes=(MailboxSettings(name="test", scheme="maildir", url=f"maildir:{maildir}", path=maildir, sent_folder=None),),
-            outbox=OutboxSettings(scheme="files", url=f"files:{tmp_path / 'outbox'}", path=tmp_path / "outbox"),
-            shop=ShopSettings(name="ミライ雑貨店", addresses=("shop@mirai-zakka.example.jp",), signature="ミライ雑貨店 カスタマーサポート"),
+            mailboxes=(
+                MailboxSettings(
+                    name="test",
+                    scheme="maildir",
+                    url=f"maildir:{maildir}",
+                    path=maildir,
+                    sent_folder=None,
+                ),
+            ),
+            outbox=OutboxSettings(
+                scheme="files", url=f"files:{tmp_path / 'outbox'}", path=tmp_path / "outbox"
+            ),
+            shop=ShopSettings(
+                name="ミライ雑貨店",
+                addresses=("shop@mirai-zakka.example.jp",),
+                signature="ミライ雑貨店 カスタマーサポート",
+            ),
             worker_id="test-worker",
         )
         return replace(settings, **changes)  # type: ignore[arg-type]

@@ -12,7 +12,12 @@ from tests.conftest import ROOT
 from tests.mailfactory import buyer_mail
 
 
-def madoguchi(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def madoguchi(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
     clean["PYTHONPATH"] = str(ROOT)
     clean.update(env or {})
@@ -35,7 +40,9 @@ def madoguchi(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
         ({"MADOGUCHI_MARKETPLACE": "yahoo"}, "MADOGUCHI_MARKETPLACE"),
     ],
 )
-def test_a_bad_setting_exits_2_with_one_line(tmp_path: Path, env: dict[str, str], setting: str) -> None:
+def test_a_bad_setting_exits_2_with_one_line(
+    tmp_path: Path, env: dict[str, str], setting: str
+) -> None:
     result = madoguchi("run", "--once", env=env, cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -54,7 +61,9 @@ def test_run_once_answers_waiting_mail(tmp_path: Path) -> None:
     maildir = tmp_path / "mail"
     for sub in ("new", "cur", "tmp"):
         (maildir / sub).mkdir(parents=True)
-    (maildir / "new" / "1").write_bytes(buyer_mail("領収書の発行をお願いできますか。", subject="領収書について"))
+    (maildir / "new" / "1").write_bytes(
+        buyer_mail("領収書の発行をお願いできますか。", subject="領収書について")
+    )
     env = {
         "MADOGUCHI_MAILBOX": f"maildir:{maildir}",
         "MADOGUCHI_OUTBOX": f"maildir:{tmp_path / 'out'}",
@@ -80,7 +89,9 @@ def test_orders_import_names_the_bad_row_and_skip_invalid_imports_the_rest(tmp_p
     env = {"MADOGUCHI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"}
     refused = madoguchi("orders", "import", str(csv), env=env, cwd=tmp_path)
     assert refused.returncode == 1
-    assert "line 3, column tracking_number" in refused.stderr and "nothing imported" in refused.stderr
+    assert (
+        "line 3, column tracking_number" in refused.stderr and "nothing imported" in refused.stderr
+    )
     accepted = madoguchi("orders", "import", str(csv), "--skip-invalid", env=env, cwd=tmp_path)
     assert accepted.returncode == 0
     assert "1 new" in accepted.stdout and "1 skipped" in accepted.stdout
@@ -93,8 +104,19 @@ def test_parse_prints_the_contract_json(tmp_path: Path) -> None:
     assert result.returncode == 0
     doc = json.loads(result.stdout)
     assert set(doc) == {
-        "message_id", "in_reply_to", "references", "from", "to", "subject", "date", "text",
-        "new_text", "is_auto", "attachments", "charsets", "defects",
+        "message_id",
+        "in_reply_to",
+        "references",
+        "from",
+        "to",
+        "subject",
+        "date",
+        "text",
+        "new_text",
+        "is_auto",
+        "attachments",
+        "charsets",
+        "defects",
     }
     assert doc["subject"] == "配送" and doc["is_auto"] is False
 
@@ -109,15 +131,34 @@ def test_parse_never_fails_on_garbage(tmp_path: Path) -> None:
 
 def test_classify_keeps_order_and_contract_keys() -> None:
     lines = [
-        {"id": "a", "subject": "配送", "body": "注文番号249-1234567-1234567の商品はいつ届きますか？", "extra": 1},
+        {
+            "id": "a",
+            "subject": "配送",
+            "body": "注文番号249-1234567-1234567の商品はいつ届きますか？",
+            "extra": 1,
+        },
         {"id": 7, "subject": "", "body": "キャンセルできますか？"},
     ]
-    result = madoguchi("classify", "--jsonl", "-", stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode())
+    result = madoguchi(
+        "classify",
+        "--jsonl",
+        "-",
+        stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode(),
+    )
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", 7]
     for o in out:
-        assert set(o) == {"id", "intent", "confidence", "angry", "action", "order_ids", "tracking_numbers", "evidence"}
+        assert set(o) == {
+            "id",
+            "intent",
+            "confidence",
+            "angry",
+            "action",
+            "order_ids",
+            "tracking_numbers",
+            "evidence",
+        }
     assert out[0]["order_ids"] == ["249-1234567-1234567"]
 
 

@@ -37,9 +37,18 @@ def test_design_doc_variables_are_read() -> None:
     )
     box = settings.mailboxes[0]
     assert (box.scheme, box.host, box.port, box.username, box.folder, box.password) == (
-        "imaps", "imap.example.jp", 993, "shop@example.jp", "INBOX", "pw",
+        "imaps",
+        "imap.example.jp",
+        993,
+        "shop@example.jp",
+        "INBOX",
+        "pw",
     )
-    assert (settings.outbox.scheme, settings.outbox.username, settings.outbox.password) == ("smtps", "shop@example.jp", "pw2")
+    assert (settings.outbox.scheme, settings.outbox.username, settings.outbox.password) == (
+        "smtps",
+        "shop@example.jp",
+        "pw2",
+    )
     assert settings.shop.addresses == ("shop@example.jp", "support@example.jp")
     assert settings.shop.marketplace == "own_store"
     assert settings.slack.enabled and settings.slack.api_url == "http://127.0.0.1:8123/api/"
@@ -52,14 +61,23 @@ def test_design_doc_variables_are_read() -> None:
         ({"MADOGUCHI_DATABASE_URL": "postgresql+asyncpg://host/"}, "MADOGUCHI_DATABASE_URL"),
         ({"MADOGUCHI_MAILBOX": "pop3://x@y"}, "MADOGUCHI_MAILBOX"),
         ({"MADOGUCHI_MAILBOX": "imaps://u@host/INBOX"}, "MADOGUCHI_MAILBOX_PASSWORD"),
-        ({"MADOGUCHI_MAILBOX": "imap://u@mail.example.jp/INBOX", "MADOGUCHI_MAILBOX_PASSWORD": "p"}, "MADOGUCHI_MAILBOX"),
+        (
+            {
+                "MADOGUCHI_MAILBOX": "imap://u@mail.example.jp/INBOX",
+                "MADOGUCHI_MAILBOX_PASSWORD": "p",
+            },
+            "MADOGUCHI_MAILBOX",
+        ),
         ({"MADOGUCHI_MAILBOX": "imaps://u:secret@host/INBOX"}, "MADOGUCHI_MAILBOX"),
         ({"MADOGUCHI_OUTBOX": "smtp://smtp.example.jp:25"}, "MADOGUCHI_OUTBOX"),
         ({"MADOGUCHI_OUTBOX": "smtps://u@smtp.example.jp"}, "MADOGUCHI_OUTBOX_PASSWORD"),
         ({"MADOGUCHI_MARKETPLACE": "ebay"}, "MADOGUCHI_MARKETPLACE"),
         ({"MADOGUCHI_SHOP_ADDRESS": "not an address"}, "MADOGUCHI_SHOP_ADDRESS"),
         ({"MADOGUCHI_SLACK_BOT_TOKEN": "xoxb-1"}, "MADOGUCHI_SLACK_CHANNEL"),
-        ({"MADOGUCHI_SLACK_BOT_TOKEN": "xoxb-1", "MADOGUCHI_SLACK_CHANNEL": "C1"}, "MADOGUCHI_SLACK_APP_TOKEN"),
+        (
+            {"MADOGUCHI_SLACK_BOT_TOKEN": "xoxb-1", "MADOGUCHI_SLACK_CHANNEL": "C1"},
+            "MADOGUCHI_SLACK_APP_TOKEN",
+        ),
         ({"MADOGUCHI_SLACK_API_URL": "http://slack.example.com/api/"}, "MADOGUCHI_SLACK_API_URL"),
         ({"MADOGUCHI_DEADLINE_POLICY": "whenever"}, "MADOGUCHI_DEADLINE_POLICY"),
         ({"MADOGUCHI_BUSINESS_HOURS": "18:00-10:00"}, "MADOGUCHI_BUSINESS_HOURS"),
@@ -75,7 +93,12 @@ def test_bad_setting_is_named_with_an_example(env: dict[str, str], setting: str)
 
 
 def test_plain_imap_is_allowed_on_loopback_or_when_asked() -> None:
-    loop = load_settings(env={"MADOGUCHI_MAILBOX": "imap://shop@127.0.0.1:1143/INBOX", "MADOGUCHI_MAILBOX_PASSWORD": "p"})
+    loop = load_settings(
+        env={
+            "MADOGUCHI_MAILBOX": "imap://shop@127.0.0.1:1143/INBOX",
+            "MADOGUCHI_MAILBOX_PASSWORD": "p",
+        }
+    )
     assert loop.mailboxes[0].scheme == "imap"
     remote = load_settings(
         env={

@@ -16,7 +16,9 @@ async def test_demo_prints_a_transcript_for_every_bundled_mail(tmp_path: Path) -
     shown = re.findall(r"^\[\d+/\d+\] (\S+\.eml)$", text, flags=re.MULTILINE)
     assert sorted(shown) == mails  # each mail exactly once
     assert sum(counts.values()) == len(mails)
-    assert counts.get("reply", 0) >= 1 and counts.get("handoff", 0) >= 1 and counts.get("none", 0) >= 1
+    assert (
+        counts.get("reply", 0) >= 1 and counts.get("handoff", 0) >= 1 and counts.get("none", 0) >= 1
+    )
     assert "Summary" in text and f"{len(mails)} mails in" in text
     # the broken mail is kept and handed to a human with its defect
     broken = text.split("] 22-broken-truncated.eml", 1)[1].split("────", 1)[0]

@@ -32,7 +32,10 @@ async def test_utf8_csv_imports_orders_and_shipments(store: Store, tmp_path: Pat
     async with store.connect() as conn:
         order = await get_order(conn, "249-1111111-1111111")
         assert order is not None and order.status == "shipped"
-        assert order.shipment is not None and (order.shipment.carrier, order.shipment.tracking_number) == ("yamato", "123456789013")
+        assert order.shipment is not None and (
+            order.shipment.carrier,
+            order.shipment.tracking_number,
+        ) == ("yamato", "123456789013")
         assert order.promised_from == date(2026, 11, 25) and order.promised_to == date(2026, 11, 27)
         # 2026/11/22 is Japan time midnight
         assert order.shipped_at == datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
@@ -82,7 +85,9 @@ async def test_a_bad_row_stops_the_import_and_is_named(store: Store, tmp_path: P
 
 async def test_skip_invalid_imports_the_good_rows(store: Store, tmp_path: Path) -> None:
     bad = "249-7777777-7777777,,sent,,,,,\n"
-    report = await import_orders(store, write(tmp_path, HEADER + GOOD + bad), now=NOW, skip_invalid=True)
+    report = await import_orders(
+        store, write(tmp_path, HEADER + GOOD + bad), now=NOW, skip_invalid=True
+    )
     assert report.applied and report.inserted == 3 and report.skipped == 1
     assert [e.line for e in report.errors] == [5]
 
@@ -95,7 +100,13 @@ async def test_reimport_updates_instead_of_duplicating(store: Store, tmp_path: P
     assert (report.inserted, report.updated) == (0, 3)
     async with store.connect() as conn:
         assert len((await conn.execute(select(orders))).all()) == 3
-        parcels = (await conn.execute(select(shipments.c.order_id, shipments.c.tracking_number).order_by(shipments.c.order_id))).all()
+        parcels = (
+            await conn.execute(
+                select(shipments.c.order_id, shipments.c.tracking_number).order_by(
+                    shipments.c.order_id
+                )
+            )
+        ).all()
     assert [tuple(p) for p in parcels] == [
         ("249-1111111-1111111", "100000000004"),
         ("250-2222222-2222222", "123456789013"),
@@ -103,7 +114,9 @@ async def test_reimport_updates_instead_of_duplicating(store: Store, tmp_path: P
     ]
 
 
-async def test_buyer_lookup_matches_relay_addresses_with_case_tags(store: Store, tmp_path: Path) -> None:
+async def test_buyer_lookup_matches_relay_addresses_with_case_tags(
+    store: Store, tmp_path: Path
+) -> None:
     await import_orders(store, write(tmp_path, HEADER + GOOD), now=NOW)
     async with store.connect() as conn:
         found = await orders_of_buyer(conn, "AAAAAAAAAAAAAAA+c123@marketplace.amazon.co.jp")

@@ -27,7 +27,9 @@ def deliver(settings: Settings, name: str, raw: bytes) -> None:
     (path / "new" / name).write_bytes(raw)
 
 
-async def desk_with_orders(settings: Settings, clock: ManualClock, tmp_path: Path, router: Router | None = None) -> Desk:
+async def desk_with_orders(
+    settings: Settings, clock: ManualClock, tmp_path: Path, router: Router | None = None
+) -> Desk:
     desk = Desk(settings, clock=clock, router=router)
     await desk.start()
     (tmp_path / "orders.csv").write_text(ORDERS, encoding="utf-8")
@@ -35,11 +37,17 @@ async def desk_with_orders(settings: Settings, clock: ManualClock, tmp_path: Pat
     return desk
 
 
-async def test_shipping_question_is_answered_with_tracking(db_url, make_settings, clock, tmp_path) -> None:
+async def test_shipping_question_is_answered_with_tracking(
+    db_url, make_settings, clock, tmp_path
+) -> None:
     settings = make_settings(db_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:
-        deliver(settings, "1", buyer_mail(WHEN, subject="Re: RE: 配送について", message_id="<q1@buyer.example.jp>"))
+        deliver(
+            settings,
+            "1",
+            buyer_mail(WHEN, subject="Re: RE: 配送について", message_id="<q1@buyer.example.jp>"),
+        )
         summary = await desk.run_once()
         assert summary.counts() == {"reply": 1} and summary.sent == 1
         (sent,) = list((tmp_path / "outbox").glob("*.eml"))
@@ -56,24 +64,44 @@ async def test_shipping_question_is_answered_with_tracking(db_url, make_settings
             assert ticket.status == "answered" and ticket.order_id == "249-1111111-1111111"
             assert ticket.first_response_at == clock.now()
             deadline = (await conn.execute(select(deadlines))).one()
-            assert deadline.close_reason == "replied_bot" and deadline.due_at == deadline.opened_at + timedelta(hours=6)
-            directions = (await conn.execute(select(messages.c.direction).order_by(messages.c.id))).scalars().all()
+            assert (
+                deadline.close_reason == "replied_bot"
+                and deadline.due_at == deadline.opened_at + timedelta(hours=6)
+            )
+            directions = (
+                (await conn.execute(select(messages.c.direction).order_by(messages.c.id)))
+                .scalars()
+                .all()
+            )
             assert directions == ["in", "out"]
     finally:
         await desk.close()
 
 
-async def test_thanks_closes_without_reply_and_auto_replies_are_ignored(db_url, make_settings, clock, tmp_path) -> None:
+async def test_thanks_closes_without_reply_and_auto_replies_are_ignored(
+    db_url, make_settings, clock, tmp_path
+) -> None:
     settings = make_settings(db_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:
-        deliver(settings, "1", buyer_mail("商品を受け取りました。ありがとうございました。", subject="受け取りました", message_id="<t1@b>"))
+        deliver(
+            settings,
+            "1",
+            buyer_mail(
+                "商品を受け取りました。ありがとうございました。",
+                subject="受け取りました",
+                message_id="<t1@b>",
+            ),
+        )
         deliver(
             settings,
             "2",
             buyer_mail(
-                "ただいま不在にしております。", subject="自動返信: 不在のお知らせ", message_id="<a1@b>",
-                sender="other@example.jp", headers={"Auto-Submitted": "auto-replied"},
+                "ただいま不在にしております。",
+                subject="自動返信: 不在のお知らせ",
+                message_id="<a1@b>",
+                sender="other@example.jp",
+                headers={"Auto-Submitted": "auto-replied"},
             ),
         )
         summary = await desk.run_once()
@@ -92,7 +120,11 @@ async def test_handoff_keeps_the_deadline_open(db_url, make_settings, clock, tmp
     settings = make_settings(db_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:
-        deliver(settings, "1", buyer_mail("届いた商品が壊れていました。交換をお願いします。", subject="破損について"))
+        deliver(
+            settings,
+            "1",
+            buyer_mail("届いた商品が壊れていました。交換をお願いします。", subject="破損について"),
+        )
         summary = await desk.run_once()
         assert summary.counts() == {"handoff": 1}
         async with desk.store.connect() as conn:
@@ -105,7 +137,9 @@ async def test_handoff_keeps_the_deadline_open(db_url, make_settings, clock, tmp
         await desk.close()
 
 
-async def test_same_message_delivered_twice_is_one_message(db_url, make_settings, clock, tmp_path) -> None:
+async def test_same_message_delivered_twice_is_one_message(
+    db_url, make_settings, clock, tmp_path
+) -> None:
     settings = make_settings(db_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:
@@ -115,14 +149,21 @@ async def test_same_message_delivered_twice_is_one_message(db_url, make_settings
         summary = await desk.run_once()
         assert summary.counts() == {"reply": 1, "duplicate": 1}
         async with desk.store.connect() as conn:
-            assert len((await conn.execute(select(messages).where(messages.c.direction == "in"))).all()) == 1
+            assert (
+                len(
+                    (await conn.execute(select(messages).where(messages.c.direction == "in"))).all()
+                )
+                == 1
+            )
             states = sorted((await conn.execute(select(raw_mails.c.state))).scalars().all())
         assert states == ["done", "duplicate"]
     finally:
         await desk.close()
 
 
-async def test_running_again_processes_and_sends_nothing_twice(sqlite_url, make_settings, clock, tmp_path) -> None:
+async def test_running_again_processes_and_sends_nothing_twice(
+    sqlite_url, make_settings, clock, tmp_path
+) -> None:
     settings = make_settings(sqlite_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:
@@ -141,7 +182,9 @@ async def test_running_again_processes_and_sends_nothing_twice(sqlite_url, make_
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
 
-async def test_unreadable_mail_is_kept_and_handed_to_a_human(db_url, make_settings, clock, tmp_path) -> None:
+async def test_unreadable_mail_is_kept_and_handed_to_a_human(
+    db_url, make_settings, clock, tmp_path
+) -> None:
     settings = make_settings(db_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     garbage = b"\x00\xff\xfe garbage without headers \x00\x00" * 20
@@ -157,7 +200,9 @@ async def test_unreadable_mail_is_kept_and_handed_to_a_human(db_url, make_settin
         await desk.close()
 
 
-async def test_a_failing_handler_is_retried_then_handed_off(sqlite_url, make_settings, clock, tmp_path) -> None:
+async def test_a_failing_handler_is_retried_then_handed_off(
+    sqlite_url, make_settings, clock, tmp_path
+) -> None:
     router = Router("broken")
 
     @router.fallback
@@ -184,7 +229,9 @@ async def test_a_failing_handler_is_retried_then_handed_off(sqlite_url, make_set
         await desk.close()
 
 
-async def test_automatic_replies_to_one_sender_are_capped(sqlite_url, make_settings, clock, tmp_path) -> None:
+async def test_automatic_replies_to_one_sender_are_capped(
+    sqlite_url, make_settings, clock, tmp_path
+) -> None:
     settings = make_settings(sqlite_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:

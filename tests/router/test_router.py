@@ -7,13 +7,23 @@ import pytest
 from bot.config import ShopSettings
 from bot.mail.message import BuyerMail
 from bot.nlp import Understanding
-from bot.router import Handoff, HandlerContext, NoReply, Reply, Router, TicketView
+from bot.router import HandlerContext, Handoff, NoReply, Reply, Router, TicketView
 
 
 def context(intent: str) -> HandlerContext:
     mail = BuyerMail(
-        message_id="<m@x>", in_reply_to=None, references=[], from_addr="b@x.jp", from_name=None, reply_to=None,
-        to=["shop@x.jp"], subject="件名", date=None, text="本文", new_text="本文", is_auto=False,
+        message_id="<m@x>",
+        in_reply_to=None,
+        references=[],
+        from_addr="b@x.jp",
+        from_name=None,
+        reply_to=None,
+        to=["shop@x.jp"],
+        subject="件名",
+        date=None,
+        text="本文",
+        new_text="本文",
+        is_auto=False,
     )
     return HandlerContext(
         mail=mail,
@@ -52,8 +62,12 @@ async def test_nested_routers_and_fallback() -> None:
     root.include_router(child)
     root.include_router(rest)
     assert (await root.dispatch("thanks", context("thanks")))[0] == NoReply("thanks")
-    assert (await root.dispatch("payment", context("payment")))[0] == Handoff("fallback for payment")
-    assert root.intents() == {"thanks": thanks.__module__ + ".test_nested_routers_and_fallback.<locals>.thanks"}
+    assert (await root.dispatch("payment", context("payment")))[0] == Handoff(
+        "fallback for payment"
+    )
+    assert root.intents() == {
+        "thanks": thanks.__module__ + ".test_nested_routers_and_fallback.<locals>.thanks"
+    }
 
 
 def test_registration_mistakes_fail_at_start_up() -> None:

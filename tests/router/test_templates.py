@@ -30,12 +30,14 @@ def test_the_sandbox_blocks_attribute_tricks(tmp_path: Path) -> None:
     from jinja2.exceptions import SecurityError
 
     (tmp_path / "ja").mkdir()
-    (tmp_path / "ja" / "evil.txt").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
+    (tmp_path / "ja" / "evil.txt").write_text(
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8"
+    )
     with pytest.raises(SecurityError):
         Renderer(tmp_path).render("ja", "evil.txt")
 
 
 def test_missing_template_names_itself(tmp_path: Path) -> None:
     (tmp_path / "ja").mkdir()
-    with pytest.raises(TemplateMissingError, match="ja/nothing.txt"):
+    with pytest.raises(TemplateMissingError, match=r"ja/nothing\.txt"):
         Renderer(tmp_path).render("ja", "nothing.txt")

@@ -12,7 +12,9 @@ from bot.store.schema import mailboxes, raw_mails, tickets
 async def _mailbox(store: Store, now: datetime) -> int:
     async with store.begin() as conn:
         result = await conn.execute(
-            insert(mailboxes).values(name="m", url="maildir:x", created_at=now, updated_at=now).returning(mailboxes.c.id)
+            insert(mailboxes)
+            .values(name="m", url="maildir:x", created_at=now, updated_at=now)
+            .returning(mailboxes.c.id)
         )
         return int(result.scalar_one())
 
@@ -22,8 +24,13 @@ async def _raw(store: Store, mailbox_id: int, n: int, now: datetime) -> None:
         for i in range(n):
             await conn.execute(
                 insert(raw_mails).values(
-                    mailbox_id=mailbox_id, source_key=f"k{i}", sha256=f"{i:064d}", raw=b"x", size=1,
-                    received_at=now, state="received",
+                    mailbox_id=mailbox_id,
+                    source_key=f"k{i}",
+                    sha256=f"{i:064d}",
+                    raw=b"x",
+                    size=1,
+                    received_at=now,
+                    state="received",
                 )
             )
 
@@ -36,7 +43,11 @@ async def test_migrate_is_idempotent_and_reports_nothing_pending(store: Store) -
 async def test_timestamps_come_back_aware_utc(store: Store) -> None:
     moment = datetime(2026, 11, 26, 1, 2, 3, tzinfo=UTC)
     async with store.begin() as conn:
-        await conn.execute(insert(tickets).values(subject="件名", status="open", created_at=moment, updated_at=moment))
+        await conn.execute(
+            insert(tickets).values(
+                subject="件名", status="open", created_at=moment, updated_at=moment
+            )
+        )
     async with store.connect() as conn:
         row = (await conn.execute(select(tickets.c.created_at, tickets.c.subject))).one()
     assert row.created_at == moment and row.created_at.tzinfo is not None
@@ -49,7 +60,14 @@ async def test_raw_bytes_are_kept_exactly(store: Store) -> None:
     payload = bytes(range(256)) * 10
     async with store.begin() as conn:
         await conn.execute(
-            insert(raw_mails).values(mailbox_id=mailbox_id, source_key="k", sha256="0" * 64, raw=payload, size=len(payload), received_at=now)
+            insert(raw_mails).values(
+                mailbox_id=mailbox_id,
+                source_key="k",
+                sha256="0" * 64,
+                raw=payload,
+                size=len(payload),
+                received_at=now,
+            )
         )
     async with store.connect() as conn:
         assert (await conn.execute(select(raw_mails.c.raw))).scalar_one() == payload
@@ -66,7 +84,12 @@ async def test_claims_never_overlap_between_concurrent_workers(db_url: str) -> N
             got: list[int] = []
             while True:
                 rows = await stores[i].claim(
-                    raw_mails, raw_mails.c.state == "received", worker=f"w{i}", now=now, lease=timedelta(minutes=5), limit=3
+                    raw_mails,
+                    raw_mails.c.state == "received",
+                    worker=f"w{i}",
+                    now=now,
+                    lease=timedelta(minutes=5),
+                    limit=3,
                 )
                 if not rows:
                     return got
@@ -86,10 +109,27 @@ async def test_expired_lease_is_claimable_again_and_counts_attempts(store: Store
     mailbox_id = await _mailbox(store, now)
     await _raw(store, mailbox_id, 1, now)
     lease = timedelta(minutes=5)
-    first = await store.claim(raw_mails, raw_mails.c.state == "received", worker="a", now=now, lease=lease)
+    first = await store.claim(
+        raw_mails, raw_mails.c.state == "received", worker="a", now=now, lease=lease
+    )
     assert [r.attempts for r in first] == [1]
-    assert await store.claim(raw_mails, raw_mails.c.state == "received", worker="b", now=now + timedelta(minutes=1), lease=lease) == []
-    again = await store.claim(raw_mails, raw_mails.c.state == "received", worker="b", now=now + timedelta(minutes=6), lease=lease)
+    assert (
+        await store.claim(
+            raw_mails,
+            raw_mails.c.state == "received",
+            worker="b",
+            now=now + timedelta(minutes=1),
+            lease=lease,
+        )
+        == []
+    )
+    again = await store.claim(
+        raw_mails,
+        raw_mails.c.state == "received",
+        worker="b",
+        now=now + timedelta(minutes=6),
+        lease=lease,
+    )
     assert [(r.claimed_by, r.attempts) for r in again] == [("b", 2)]
 
 
@@ -98,9 +138,18 @@ async def test_release_gives_work_back(store: Store) -> None:
     mailbox_id = await _mailbox(store, now)
     await _raw(store, mailbox_id, 1, now)
     lease = timedelta(minutes=5)
-    (row,) = await store.claim(raw_mails, raw_mails.c.state == "received", worker="a", now=now, lease=lease)
+    (row,) = await store.claim(
+        raw_mails, raw_mails.c.state == "received", worker="a", now=now, lease=lease
+    )
     await store.release(raw_mails, row.id, worker="a")
-    assert len(await store.claim(raw_mails, raw_mails.c.state == "received", worker="b", now=now, lease=lease)) == 1
+    assert (
+        len(
+            await store.claim(
+                raw_mails, raw_mails.c.state == "received", worker="b", now=now, lease=lease
+            )
+        )
+        == 1
+    )
 
 
 async def test_concurrent_migrations_do_not_collide(empty_pg_url: str) -> None:
