@@ -166,3 +166,43 @@ def test_help_lists_every_command() -> None:
     result = madoguchi("--help")
     for command in ("run", "migrate", "doctor", "demo", "parse", "classify", "eval", "orders"):
         assert command in result.stdout
+
+
+def test_run_serves_until_sigterm_and_stops_cleanly(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    maildir = tmp_path / "mail"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        MADOGUCHI_MAILBOX=f"maildir:{maildir}",
+        MADOGUCHI_OUTBOX=f"files:{tmp_path / 'out'}",
+        MADOGUCHI_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+        MADOGUCHI_POLL_SECONDS="0.2",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        (maildir / "new" / "1").write_bytes(
+            buyer_mail("領収書の発行をお願いできますか。", subject="領収書")
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list((tmp_path / "out").glob("*.eml")):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "event=desk.stopping signal=SIGTERM" in err and "event=desk.stop " in err
+    assert "event=pipeline.decided" in err
