@@ -146,6 +146,7 @@ class MissedDeadline:
     due_at: datetime
     replied_at: datetime | None  # None: still unanswered when the digest was made
     late_seconds: float
+    mails: int = 1  # missed deadlines of this ticket in the period (one per buyer mail)
 
 
 @dataclass(frozen=True)
@@ -259,21 +260,28 @@ def totals(history: History, start: datetime, end: datetime, as_of: datetime) ->
 def missed_deadlines(
     history: History, start: datetime, end: datetime, as_of: datetime
 ) -> tuple[MissedDeadline, ...]:
-    """The deadlines due in ``[start, end)`` that were missed, earliest first."""
-    out = []
+    """Tickets with a deadline due in ``[start, end)`` that was missed, earliest first.
+
+    A ticket appears once, with its earliest missed deadline and how many it missed.
+    """
+    by_ticket: dict[int, list[DeadlineRecord]] = {}
     for d in history.deadlines:
-        if not _in(d.due_at, start, end) or deadline_state(d, as_of) != "missed":
-            continue
-        replied = d.closed_at if _closed_by(d, as_of) else None
-        ticket = history.tickets.get(d.ticket_id)
+        if _in(d.due_at, start, end) and deadline_state(d, as_of) == "missed":
+            by_ticket.setdefault(d.ticket_id, []).append(d)
+    out = []
+    for ticket_id, missed in by_ticket.items():
+        first = min(missed, key=lambda d: (d.due_at, d.id))
+        replied = first.closed_at if _closed_by(first, as_of) else None
+        ticket = history.tickets.get(ticket_id)
         out.append(
             MissedDeadline(
-                ticket_id=d.ticket_id,
+                ticket_id=ticket_id,
                 subject=ticket.subject if ticket else "",
                 order_id=ticket.order_id if ticket else None,
-                due_at=d.due_at,
+                due_at=first.due_at,
                 replied_at=replied,
-                late_seconds=((replied or as_of) - d.due_at).total_seconds(),
+                late_seconds=((replied or as_of) - first.due_at).total_seconds(),
+                mails=len(missed),
             )
         )
     return tuple(sorted(out, key=lambda m: (m.due_at, m.ticket_id)))

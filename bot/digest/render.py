@@ -21,7 +21,7 @@ from bot.digest.figures import DigestFigures, Totals
 from bot.templates import Renderer
 
 # How many rows each list shows before "and N more".
-LIST_LIMITS = {"missed": 20, "open": 10, "risk": 10}
+LIST_LIMITS = {"missed": 10, "open": 10, "risk": 10}
 _TEMPLATES = ("subject.txt", "mail.txt", "mail.html", "slack.txt")
 # CSS font stacks per language: fonts that mail programs on each platform already have.
 FONTS: Mapping[str, str] = {
@@ -114,6 +114,7 @@ def digest_context(
             "due_at": m.due_at,
             "replied": m.replied_at is not None,
             "late_min": m.late_seconds / 60,
+            "mails": m.mails,
         }
         for m in figures.missed
     ]
