@@ -108,7 +108,9 @@ def test_closed_days_accept_single_dates_and_inclusive_ranges() -> None:
 
 
 def test_open_days_exclude_weekends_holidays_and_closed_days() -> None:
-    calendar = BusinessCalendar.from_settings(replace(SHOP, closed_days=("2026-11-27",)), "Asia/Tokyo")
+    calendar = BusinessCalendar.from_settings(
+        replace(SHOP, closed_days=("2026-11-27",)), "Asia/Tokyo"
+    )
     assert calendar.is_open_day(jst(2026, 11, 26).date())  # Thursday
     assert not calendar.is_open_day(jst(2026, 11, 27).date())  # closed day
     assert not calendar.is_open_day(jst(2026, 11, 28).date())  # Saturday
