@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from sqlalchemy import func, select
+
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.digest.chart import volume_chart
 from bot.digest.figures import DigestFigures, compute_figures
 from bot.digest.history import load_history
-from bot.digest.period import Period
+from bot.digest.period import Period, day_of
 from bot.digest.render import RenderedDigest, data_uri, digest_renderer, render_digest
 from bot.store import Store
+from bot.store.schema import messages
 
 Embed = Literal["cid", "data", "none"]
 
@@ -61,6 +64,24 @@ async def build_digest(
         chart_src=src,
     )
     return Digest(figures, rendered, png)
+
+
+async def activity_period(store: Store, tz: str) -> Period | None:
+    """The local days from the first to the last buyer mail in the store (None when empty).
+
+    ``madoguchi demo`` uses it to report on exactly the days its mails span.
+    """
+    async with store.connect() as conn:
+        first, last = (
+            await conn.execute(
+                select(func.min(messages.c.created_at), func.max(messages.c.created_at)).where(
+                    messages.c.direction == "in"
+                )
+            )
+        ).one()
+    if first is None or last is None:
+        return None
+    return Period(day_of(first, tz), day_of(last, tz))
 
 
 async def render_digest_text(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
@@ -28,7 +28,7 @@ from bot.logs import kv
 from bot.mail.compose import make_message_id
 from bot.mail.outbox import enqueue
 from bot.store import Store
-from bot.store.schema import job_runs, slack_outbox
+from bot.store.schema import job_runs, mailboxes, slack_outbox
 from bot.store.sql import insert_ignore
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,13 @@ class DigestScheduler:
         """Send every digest that is due and not sent yet; returns how many this worker sent."""
         if not self.has_audience:
             return 0
+        async with self.store.connect() as conn:
+            since = await desk_started(conn)
         sent = 0
+        tz = self.settings.digest.timezone
         for run in due_runs(self.clock.now(), self.settings.digest):
+            if since is not None and run.period.bounds(tz)[1] <= since:
+                continue  # the desk did not exist yet: an empty report would only confuse
             sent += await self.deliver(run)
         return sent
 
@@ -235,3 +240,8 @@ async def _taken(conn: AsyncConnection, key: str) -> bool:
     return (
         await conn.execute(select(job_runs.c.key).where(job_runs.c.key == key))
     ).first() is not None
+
+
+async def desk_started(conn: AsyncConnection) -> datetime | None:
+    """When the first mailbox was registered (the desk's first day), if any was."""
+    return (await conn.execute(select(func.min(mailboxes.c.created_at)))).scalar()

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.config import DigestSettings, Settings, SlackSettings
-from bot.digest.build import compute_from_store
+from bot.digest.build import activity_period, compute_from_store, render_digest_text
 from bot.digest.figures import compute_figures
 from bot.digest.period import Period
 from bot.digest.schedule import DigestScheduler
+from bot.mail.ingest import ensure_mailbox
 from bot.mail.outbox import FilesTransport, OutboxSender
 from bot.pipeline import record_send_failure, record_sent
 from bot.store import Store, open_store
@@ -166,3 +167,29 @@ async def test_the_digest_mail_leaves_through_the_outbox_without_touching_any_ti
     async with store.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(messages))).scalar() == 0
     assert await channel_messages(store) == []
+
+
+async def test_no_digest_for_days_before_the_desk_existed(
+    store: Store, db_url: str, make_settings: Any
+) -> None:
+    clock = ManualClock(AS_OF - timedelta(hours=2))  # 07:00 on the 27th
+    settings = digest_settings(make_settings, db_url)
+    await ensure_mailbox(store, settings.mailboxes[0], clock.now())
+    scheduler = DigestScheduler(store, clock, settings)
+    clock.set(AS_OF)  # the 26th's digest is due, but the desk only started on the 27th
+    assert await scheduler.run_due() == 0
+    clock.advance(timedelta(days=1))  # the 27th's is the first one
+    assert await scheduler.run_due() == 1
+    async with store.connect() as conn:
+        keys = (await conn.execute(select(job_runs.c.key))).scalars().all()
+    assert keys == ["digest:daily:2026-11-27:zh"]
+
+
+async def test_the_demo_can_report_on_the_days_its_mails_span(store: Store) -> None:
+    assert await activity_period(store, "Asia/Tokyo") is None
+    await seed(store)
+    period = await activity_period(store, "Asia/Tokyo")
+    assert period == Period(date(2026, 11, 25), date(2026, 11, 27))
+    text = await render_digest_text(store, period, "en", "Asia/Tokyo", now=AS_OF)
+    assert text.startswith("Madoguchi Shop: customer service digest\nWed 25 Nov – Fri 27 Nov 2026")
+    assert "* Buyer mails received: 10 (" in text
