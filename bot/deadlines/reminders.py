@@ -45,7 +45,8 @@ class Fired:
     deadline_id: int
     ticket_id: int | None
     minutes_before: int
-    outcome: str  # sent | skipped (a later rung was due too) | cancelled (closed) | lost (lease)
+    # sent | skipped (a later rung was due too) | cancelled (closed) | lost (lease) | failed
+    outcome: str
     text: str = ""
 
 
@@ -58,10 +59,30 @@ def agent_renderer(settings: Settings) -> Renderer:
     return Renderer(DEFAULT_TEMPLATES_DIR)
 
 
-def zone_label(tz: str, lang: str) -> str:
-    """How a time zone is named after a clock time in ``lang`` ("" when Japan time goes unsaid)."""
-    if tz == "Asia/Tokyo":
-        return {"ja": "", "en": "JST", "zh": "日本时间"}.get(lang, "JST")
+# How people name the zones sellers and agents usually work in; others go by abbreviation.
+_ZONE_NAMES: dict[str, dict[str, str]] = {
+    "ja": {"Asia/Tokyo": "", "Asia/Shanghai": "北京時間", "Asia/Hong_Kong": "香港時間"},
+    "zh": {
+        "Asia/Tokyo": "日本时间",
+        "Asia/Shanghai": "北京时间",
+        "Asia/Hong_Kong": "香港时间",
+        "Asia/Taipei": "台北时间",
+    },
+}
+
+
+def zone_label(tz: str, lang: str, at: datetime | None = None) -> str:
+    """How a time zone is named after a clock time in ``lang`` ("" when Japan time goes unsaid).
+
+    English uses the abbreviation in force at ``at`` (JST, CST, PDT ...).
+    """
+    named = _ZONE_NAMES.get(lang, {})
+    if tz in named:
+        return named[tz]
+    if lang == "en" or at is not None:
+        abbreviation = (at or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).tzname()
+        if abbreviation and not abbreviation.startswith(("+", "-")):
+            return abbreviation
     return tz
 
 
@@ -86,7 +107,7 @@ def reminder_text(
         due=due,
         tz=tz,
         due_time=f"{local:%H:%M}",
-        zone=zone_label(tz, lang),
+        zone=zone_label(tz, lang, due),
         left_minutes=left,
         late_minutes=late,
         mention=mention or "",
@@ -132,7 +153,16 @@ class ReminderWorker:
             limit=limit,
             order_by=reminders.c.id,
         )
-        return [await self._fire(row, now) for row in rows]
+        fired = []
+        for row in rows:
+            try:
+                fired.append(await self._fire(row, now))
+            except Exception as exc:  # left leased: it is tried again when the lease runs out
+                log.exception(
+                    kv("deadline.reminder_failed", reminder=row.id, error=type(exc).__name__)
+                )
+                fired.append(Fired(row.id, row.deadline_id, None, row.minutes_before, "failed"))
+        return fired
 
     async def _fire(self, row: Any, now: datetime) -> Fired:
         async with self.store.begin() as conn:

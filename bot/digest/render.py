@@ -151,7 +151,7 @@ def digest_context(
         "shop": shop,
         "period": figures.period,
         "tz": figures.tz,
-        "zone": zone_label(figures.tz, lang),
+        "zone": zone_label(figures.tz, lang, figures.as_of),
         "as_of": figures.as_of,
         "c": totals_view(figures.current),
         "p": totals_view(figures.previous),

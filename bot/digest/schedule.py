@@ -114,7 +114,10 @@ class DigestScheduler:
         for run in due_runs(self.clock.now(), self.settings.digest):
             if since is not None and run.period.bounds(tz)[1] <= since:
                 continue  # the desk did not exist yet: an empty report would only confuse
-            sent += await self.deliver(run)
+            try:
+                sent += await self.deliver(run)
+            except Exception as exc:  # one broken digest must not hold back the others
+                log.exception(kv("digest.failed", key=run.key, error=type(exc).__name__))
         return sent
 
     async def deliver(self, run: DigestRun) -> bool:

@@ -139,3 +139,19 @@ def test_deadline_settings_are_read_from_the_environment() -> None:
     assert settings.deadlines.public_holidays is False
     assert settings.deadlines.reminders_minutes == (60, 15)
     assert settings.slack.agent_language == "zh"
+
+
+def test_time_zones_are_named_the_way_each_language_says_them() -> None:
+    from bot.deadlines.reminders import zone_label
+
+    winter = jst(2026, 12, 1, 12, 0)
+    assert [zone_label("Asia/Tokyo", lang, winter) for lang in ("ja", "en", "zh")] == [
+        "",
+        "JST",
+        "日本时间",
+    ]
+    assert zone_label("Asia/Shanghai", "zh", winter) == "北京时间"
+    assert zone_label("Asia/Shanghai", "en", winter) == "CST"
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert zone_label("America/Los_Angeles", "en", summer) == "PDT"
+    assert zone_label("America/Los_Angeles", "en", winter) == "PST"

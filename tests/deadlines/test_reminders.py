@@ -248,3 +248,24 @@ async def test_a_custom_ladder_is_honoured(store: Store, clock: ManualClock, mak
         fired.append((minutes, await worker.fire_due()))
     assert [m for m, n in fired if n] == [300, 360]  # one hour before, and at the breach
     assert await reminder_states(store, deadline_id) == {60: "sent", 0: "sent"}
+
+
+async def test_a_reminder_that_fails_is_kept_and_sent_once_it_can_be(
+    store: Store, clock: ManualClock, make_settings, tmp_path
+) -> None:
+    from bot.templates import Renderer
+
+    settings = with_slack(make_settings("unused"))
+    _, deadline_id = await open_ticket(store, settings, clock.now())
+    clock.advance(timedelta(hours=4))
+    broken = ReminderWorker(store, clock, settings, renderer=Renderer(tmp_path / "nothing"))
+    assert await broken.fire_due() == 0
+    assert await reminder_states(store, deadline_id) == {
+        120: "pending",
+        30: "pending",
+        0: "pending",
+    }
+    assert await slack_rows(store) == []
+    clock.advance(timedelta(minutes=3))  # past the broken worker's lease
+    assert await ReminderWorker(store, clock, settings).fire_due() == 1
+    assert len(await slack_rows(store)) == 1
