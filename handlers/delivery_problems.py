@@ -35,8 +35,8 @@ def not_received_handoff(
         state = "the order is cancelled"
     else:
         state = "still in transit"
-    if late:
-        state += f", {late} days past the promised date"
+    if late and not delivered:
+        state += f", {late} day(s) past the promised date"
     claim_risk = delivered or late > 0
     reason = f"{asked_as}: {state}" + (" (claim risk)" if claim_risk else "")
     return Handoff(
@@ -47,7 +47,7 @@ def not_received_handoff(
             "parcels": parcels(order, shop) if order else [],
             "delivered": delivered,
             "late": late > 0,
-            "apology": True,
+            "apology": claim_risk,
             "claim_risk": claim_risk,
         },
     )

@@ -19,17 +19,20 @@ from bot.router import Decision, Handoff, Reply, Router
 router = Router("invoice")
 
 # Asks for a document made out to someone: only a person can say whether that is possible.
-_CUSTOM = re.compile(
-    r"宛名|宛先の?名|但し?書き?|但書|会社名|法人名|社名|株式会社|有限会社|\(株\)|㈱|御中"
-)
+_ADDRESSEE = re.compile(r"宛名|宛先の?名|会社名|法人名|社名|株式会社|有限会社|\(株\)|㈱|御中")
+_NOTE = re.compile(r"但し?書き?|但書")
 _QUOTATION = re.compile(r"見積")
 _DELIVERY_NOTE = re.compile(r"納品書")
 
 
-def custom_request(text: str) -> list[str]:
-    """The words in ``text`` that ask for an addressee, a 但し書き or a company name."""
+def custom_request(text: str) -> dict[str, list[str]]:
+    """What ``text`` asks to have on the receipt (``宛名``, ``但し書き``) and the words that say so."""
     folded = unicodedata.normalize("NFKC", text)
-    return list(dict.fromkeys(m.group(0) for m in _CUSTOM.finditer(folded)))
+    found = {
+        field: list(dict.fromkeys(m.group(0) for m in pattern.finditer(folded)))
+        for field, pattern in (("宛名", _ADDRESSEE), ("但し書き", _NOTE))
+    }
+    return {field: words for field, words in found.items() if words}
 
 
 @router.intent("invoice")
@@ -54,10 +57,11 @@ async def invoice(
         )
     custom = custom_request(text)
     if custom:
+        words = ", ".join(w for found in custom.values() for w in found)
         return Handoff(
-            f"asks for a receipt with {', '.join(custom)}: an agent checks what can be issued",
+            f"asks for a receipt with an addressee or note ({words}): an agent checks what can be issued",
             draft_template="drafts/invoice_request.txt",
-            data={**data, "document": "領収書", "custom": custom},
+            data={**data, "document": "領収書", "custom": list(custom)},
         )
     if shop.marketplace == "amazon_jp":
         return Reply(

@@ -68,7 +68,7 @@ def about_order(order: Order, shop: ShopSettings, now: datetime, *, note: str = 
     if is_delivered(order):
         return not_received_handoff(order, shop, now, asked_as="asks where a delivered parcel is")
     if order.status == "unshipped":
-        reason = "not shipped yet" + (f", {late} days past the promised date" if late else "")
+        reason = "not shipped yet" + (f", {late} day(s) past the promised date" if late else "")
         return Reply(
             "shipping/not_shipped.txt",
             {"order": order, "late": late > 0, "apology": late > 0},
@@ -95,7 +95,7 @@ def about_order(order: Order, shop: ShopSettings, now: datetime, *, note: str = 
             data={"order": order, "parcels": found, "apology": True},
         )
     data = {"order": order, "parcels": found, "late": late > 0, "apology": late > 0}
-    lateness = f", {late} days past the promised date" if late else ""
+    lateness = f", {late} day(s) past the promised date" if late else ""
     if any(p.international for p in found):
         return Reply(
             "shipping/international.txt",
