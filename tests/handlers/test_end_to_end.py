@@ -341,3 +341,29 @@ async def test_a_reply_that_fails_the_policy_check_is_held_for_an_agent(
     assert "policy: email_address" in decision.reason
     assert decision.facts["policy"] == ["email_address: mail addresses are not allowed"]
     assert await desk.sent() == []
+
+
+async def test_with_the_real_classifier_a_plain_question_is_answered_and_thanks_closed(
+    shop_desk: Build,
+) -> None:
+    desk = shop_desk()
+    desk.deliver(
+        buyer_mail(
+            "いつもお世話になっております。\n"
+            "注文番号 249-3333333-3333333 の配送状況を教えてください。\nよろしくお願いいたします。",
+            sender=RELAY_B,
+            subject="配送状況の確認",
+        )
+    )
+    desk.deliver(
+        buyer_mail(
+            "商品を受け取りました。ありがとうございました。",
+            sender=RELAY_A,
+            subject="受け取りました",
+            message_id="<thanks@mail.example.jp>",
+        )
+    )
+    summary = await desk.run()
+    assert summary.counts() == {"reply": 1, "none": 1}
+    [row] = await desk.sent()
+    assert "123456789013" in _body(row.raw)
