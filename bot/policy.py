@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 from urllib.parse import urlsplit
 
 from bot import carriers
@@ -53,6 +54,9 @@ class Violation:
     rule: str
     detail: str
     excerpt: str = ""
+    # The bot's replies are stopped by any violation; an agent's are only warned about
+    # (the agent confirms before sending).
+    blocking: bool = True
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.detail}"
@@ -73,7 +77,7 @@ _BARE_DOMAIN = re.compile(
     r"|us|uk|hk|tw|kr))(?![A-Za-z0-9\-])",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # Dashes people put in phone numbers that NFKC leaves alone.
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−ーｰ"})
 _PHONE = re.compile(
@@ -91,7 +95,7 @@ _MARKETING = re.compile(
     r"セール(?!ス)|クーポン|キャンペーン|新商品|新製品|新作|ポイント還元|ポイント\d+倍|お買い得"
     r"|期間限定|特価|特別価格|今なら|ぜひご購入|ご購入はこちら|フォローして|フォローをお願い"
     r"|メルマガ|ストアをチェック|(?:ほか|他)の商品もぜひ|割引(?:クーポン|券|コード)"
-    r"|\d+\s*%\s*(?:off|オフ)|\bsale\b|\bcoupons?\b|discount code|promo(?:tion)? code"
+    r"|(?<!\d)\d+\s*%\s*(?:off|オフ)|\bsale\b|\bcoupons?\b|discount code|promo(?:tion)? code"
     r"|\bnew arrivals?\b|follow us|newsletter",
     re.IGNORECASE,
 )
@@ -267,6 +271,7 @@ def check_text(
     text: str,
     shop: ShopSettings,
     *,
+    author: Literal["bot", "agent"] = "bot",
     subject: str | None = None,
     attachment_bytes: int = 0,
     known_numbers: Iterable[str] = (),
@@ -275,8 +280,9 @@ def check_text(
 
     ``text`` is the body the buyer will read, ``subject`` its subject when the author chose one,
     ``attachment_bytes`` the total size of its attachments. ``known_numbers`` are order IDs and
-    tracking numbers from the seller's data (never mistaken for phone numbers). Works the same
-    for the bot's and agents' replies.
+    tracking numbers from the seller's data (never mistaken for phone numbers). The rules are
+    the same for the bot and for agents; with ``author="agent"`` the violations come back
+    with ``blocking=False``: warnings the agent confirms (:func:`warning_text`) before sending.
     """
     body = unicodedata.normalize("NFKC", text)
     head = unicodedata.normalize("NFKC", subject or "")
@@ -309,6 +315,8 @@ def check_text(
         Violation("placeholder", "fill in or remove the placeholder", m.group(0))
         for m in _PLACEHOLDER.finditer(body)
     ]
+    if author == "agent":
+        found = [replace(v, blocking=False) for v in found]
     return found
 
 

@@ -267,3 +267,12 @@ def test_violations_say_what_broke_and_read_in_both_languages() -> None:
     assert found == [Violation("phone_number", "phone numbers are not allowed", "03-1234-5678")]
     assert warning_text(found) == "• 電話番号の記載: phone numbers are not allowed（03-1234-5678）"
     assert warning_text(found, "en").startswith("• phone number: ")
+
+
+def test_the_same_rules_only_warn_when_an_agent_wrote_the_reply() -> None:
+    text = "お電話（03-1234-5678）でもどうぞ。星5のレビューをお願いします。"
+    bot = check_text(text, SHOP)
+    agent = check_text(text, SHOP, author="agent")
+    assert [v.rule for v in agent] == [v.rule for v in bot] != []
+    assert all(v.blocking for v in bot) and not any(v.blocking for v in agent)
+    assert check_text("商品は本日発送いたしました。", SHOP, author="agent") == []
