@@ -77,7 +77,9 @@ _BARE_DOMAIN = re.compile(
     r"|us|uk|hk|tw|kr))(?![A-Za-z0-9\-])",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+)
 # Dashes people put in phone numbers that NFKC leaves alone.
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−ーｰ"})
 _PHONE = re.compile(

@@ -1,7 +1,8 @@
 """``invoice``: receipts, invoices and qualified invoices (適格請求書).
 
-Where the buyer gets the document depends on the marketplace: Amazon and Rakuten issue it
-from the buyer's order history; the seller's own store follows the seller's written policy.
+Where the buyer gets the document depends on the marketplace: Amazon issues it from the
+buyer's order history; the seller's own store follows the seller's written policy
+(``invoice_policy``), and so does Rakuten when the seller wrote one, else its purchase history.
 Requests the bot cannot fulfil (an addressee or 但し書き, a quotation, a delivery note) go to
 an agent.
 """
