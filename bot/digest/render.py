@@ -1,6 +1,6 @@
 """Turning :class:`DigestFigures` into the seller's digest: subject, text, HTML, Slack text.
 
-All wording lives in ``templates/<lang>/digest/`` (written natively per language); this module
+All wording lives in ``templates/<lang>/digest*`` (written natively per language); this module
 only prepares plain values (minutes, percentages, local times) and a few formatting filters.
 """
 
@@ -22,7 +22,7 @@ from bot.templates import Renderer
 
 # How many rows each list shows before "and N more".
 LIST_LIMITS = {"missed": 10, "open": 10, "risk": 10}
-_TEMPLATES = ("subject.txt", "mail.txt", "mail.html", "slack.txt")
+_TEMPLATES = ("digest_subject.txt", "digest.txt", "digest.html", "digest_slack.txt")
 # CSS font stacks per language: fonts that mail programs on each platform already have.
 FONTS: Mapping[str, str] = {
     "ja": "'Hiragino Sans','Hiragino Kaku Gothic ProN','Yu Gothic','Meiryo','Noto Sans CJK JP',sans-serif",
@@ -63,7 +63,7 @@ def slack_escape(text: str) -> str:
 def digest_renderer(templates_dir: Path | None = None, lang: str = "en") -> Renderer:
     """A renderer with the digest filters; the bundled templates fill in a custom set's gaps."""
     base = templates_dir or DEFAULT_TEMPLATES_DIR
-    if not all((base / lang / "digest" / name).is_file() for name in _TEMPLATES):
+    if not all((base / lang / name).is_file() for name in _TEMPLATES):
         base = DEFAULT_TEMPLATES_DIR
     renderer = Renderer(base)
     renderer.env.filters.update(hm=hm, signed=signed, slack=slack_escape)
@@ -182,14 +182,14 @@ def render_digest(
     if lang not in LANGUAGES:
         raise ValueError(f"digests are written in {', '.join(LANGUAGES)}, not {lang!r}")
     ctx = digest_context(figures, lang=lang, shop=shop, chart_src=chart_src)
-    subject = " ".join(renderer.render(lang, "digest/subject.txt", **ctx).split())
+    subject = " ".join(renderer.render(lang, "digest_subject.txt", **ctx).split())
     ctx["subject"] = subject
     return RenderedDigest(
         lang=lang,
         subject=subject,
-        text=renderer.render(lang, "digest/mail.txt", **ctx),
-        html=renderer.render(lang, "digest/mail.html", **ctx),
-        slack=renderer.render(lang, "digest/slack.txt", **ctx).strip(),
+        text=renderer.render(lang, "digest.txt", **ctx),
+        html=renderer.render(lang, "digest.html", **ctx),
+        slack=renderer.render(lang, "digest_slack.txt", **ctx).strip(),
     )
 
 
