@@ -141,3 +141,18 @@ def test_an_empty_day_reads_as_such() -> None:
 def test_only_three_languages_are_written() -> None:
     with pytest.raises(ValueError, match="ja, en, zh"):
         rendered("fr")
+
+
+def test_answers_within_a_minute_read_naturally() -> None:
+    from bot.digest.history import DeadlineRecord
+
+    quick = History(
+        (MailRecord(1, 1, jst(26, 10), "shipping_status", decision="reply"),),
+        (DeadlineRecord(1, 1, 1, jst(26, 10), jst(26, 16), jst(26, 10, 0, 20), "replied_bot"),),
+        {1: TicketRecord(1, "Where is it", "answered")},
+        (),
+    )
+    figures = story_figures(quick)
+    assert "中央値 1分未満、90%が 1分以内" in rendered("ja", figures).text
+    assert "median under a minute; 90% answered within a minute" in rendered("en", figures).text
+    assert "中位数 不到1分钟，90% 的邮件在 1分钟内得到回复" in rendered("zh", figures).text
