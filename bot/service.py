@@ -86,6 +86,7 @@ class Desk:
         # Later stages (Slack, deadlines, digests) add their loops and their run-once steps here.
         self.loops: list[Loop] = []
         self.once_steps: list[tuple[str, OnceStep]] = []
+        self.slack: Any = None  # the Slack desk (bot.slack.SlackDesk) when Slack is configured
         self._work = asyncio.Event()  # set when a watcher stored new mail
         self._send = asyncio.Event()  # set when a reply was queued
         self._started = False
@@ -111,9 +112,13 @@ class Desk:
             self.clock,
             worker=self.settings.worker_id,
             max_attempts=self.settings.outbox.max_attempts,
-            on_sent=record_sent,
+            on_sent=functools.partial(record_sent, notify_slack=slack),
             on_failed=functools.partial(record_send_failure, notify_slack=slack),
         )
+        if slack:
+            from bot.slack import attach_slack
+
+            self.slack = attach_slack(self)
         self._started = True
 
     def notify_reply_queued(self) -> None:
