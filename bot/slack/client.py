@@ -17,7 +17,6 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -28,6 +27,7 @@ from bot.config import SlackSettings
 
 Sleep = Callable[[float], Awaitable[None]]
 
+NON_IDEMPOTENT = frozenset({"chat.postMessage", "chat.postEphemeral"})
 # Errors that say "not now" rather than "never": wait and try the same row again.
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -106,8 +106,17 @@ class RateLimitRetry(AsyncRetryHandler):
         state.increment_current_attempt()
 
 
+def _posts(request: HttpRequest) -> bool:
+    """True for calls that create a message: repeating one blindly could post it twice."""
+    return request.url.rstrip("/").rsplit("/", 1)[-1] in NON_IDEMPOTENT
+
+
 class ServerErrorRetry(AsyncRetryHandler):
-    """On HTTP 5xx, retry after a short exponential backoff."""
+    """On HTTP 5xx, retry after a short exponential backoff (never a call that posts).
+
+    A 5xx does not prove Slack did nothing; a post is retried by the Slack worker instead,
+    which first looks for it (message metadata) so that it appears once.
+    """
 
     def __init__(self, max_retry_count: int = 2, backoff: float = 0.3) -> None:
         super().__init__(max_retry_count, BackoffRetryIntervalCalculator(backoff_factor=backoff))
@@ -120,7 +129,30 @@ class ServerErrorRetry(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        return response is not None and 500 <= response.status_code < 600
+        if response is None or not 500 <= response.status_code < 600:
+            return False
+        return not _posts(request)
+
+
+class ConnectionRetry(AsyncRetryHandler):
+    """Retry a call whose connection failed; a post only when it surely never left."""
+
+    def __init__(self, max_retry_count: int = 1, backoff: float = 0.3) -> None:
+        super().__init__(max_retry_count, BackoffRetryIntervalCalculator(backoff_factor=backoff))
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if isinstance(error, aiohttp.ClientConnectorError):
+            return True  # refused or unresolvable: the request was never sent
+        if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
+            return not _posts(request)
+        return False
 
 
 def make_client(
@@ -136,7 +168,7 @@ def make_client(
         handlers = [
             RateLimitRetry(),
             ServerErrorRetry(),
-            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            ConnectionRetry(),
         ]
     return AsyncWebClient(
         token=token if token is not None else settings.bot_token,

@@ -108,27 +108,34 @@ class SlackPoster:
         return self.paused_until is not None and self.clock.now() < self.paused_until
 
     async def flush(self, limit: int = 20) -> FlushResult:
-        """Post up to ``limit`` due rows, in order; stop at the first sign Slack is unwell."""
+        """Post up to ``limit`` due rows, oldest first; stop at the first sign Slack is unwell.
+
+        Rows are claimed one at a time so that a ticket's next row, which becomes eligible only
+        when the one before it is done, still goes out in the queue's order.
+        """
         result = FlushResult()
         if self.paused():
             result.blocked = self.last_failure
             return result
-        now = self.clock.now()
-        rows = await self.store.claim(
-            slack_outbox,
-            self._eligible(now),
-            worker=self.worker,
-            now=now,
-            lease=self.lease,
-            limit=limit,
-        )
-        for i, row in enumerate(rows):
+        for _ in range(limit):
+            now = self.clock.now()
+            claimed = await self.store.claim(
+                slack_outbox,
+                self._eligible(now),
+                worker=self.worker,
+                now=now,
+                lease=self.lease,
+                limit=1,
+            )
+            if not claimed:
+                break
+            row = claimed[0]
             try:
                 await self._handle(row)
             except Exception as exc:
                 failure = classify(exc)
                 if failure.should_wait:
-                    await self._hand_back(rows[i:], failure)
+                    await self._hand_back(row, failure)
                     self._pause(failure)
                     result.blocked = failure
                     return result
@@ -140,11 +147,10 @@ class SlackPoster:
                 continue
             await self._finish(row.id, "done", None)
             result.posted += 1
-            if row.ticket_id is not None:
-                result.tickets.add(int(row.ticket_id))
-        if rows:
             self._outages = 0
             self.paused_until = None
+            if row.ticket_id is not None:
+                result.tickets.add(int(row.ticket_id))
         return result
 
     async def flush_all(self) -> dict[str, Any]:
@@ -203,20 +209,18 @@ class SlackPoster:
             kv("slack.paused", reason=failure.kind, detail=failure.detail, seconds=seconds),
         )
 
-    async def _hand_back(self, rows: list[Any], failure: Failure) -> None:
-        """Return claimed rows untouched (order kept; ``attempts`` counts only real tries)."""
+    async def _hand_back(self, row: Any, failure: Failure) -> None:
+        """Return a claimed row untouched, so it stays first in line for its ticket."""
         async with self.store.begin() as conn:
-            for n, row in enumerate(rows):
-                values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
-                if n == 0:
-                    values["last_error"] = f"{failure.kind}: {failure.detail}"
-                else:
-                    values["attempts"] = slack_outbox.c.attempts - 1
-                await conn.execute(
-                    update(slack_outbox)
-                    .where(slack_outbox.c.id == row.id, slack_outbox.c.claimed_by == self.worker)
-                    .values(**values)
+            await conn.execute(
+                update(slack_outbox)
+                .where(slack_outbox.c.id == row.id, slack_outbox.c.claimed_by == self.worker)
+                .values(
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error=f"{failure.kind}: {failure.detail}"[:2000],
                 )
+            )
 
     async def _finish(self, row_id: int, state: str, error: str | None) -> None:
         now = self.clock.now()

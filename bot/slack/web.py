@@ -67,14 +67,16 @@ async def serve(
     port: int | None = None,
     store: Store | None = None,
     clock: Clock | None = None,
+    slack: SlackDesk | None = None,
     started: asyncio.Future[int] | None = None,
 ) -> None:
     """Serve Slack's HTTP requests until ``stop`` is set (``started`` gets the bound port)."""
     check_http_settings(settings)
-    own_store = store is None
-    store = store or open_store(settings.database_url)
+    own_store = store is None and slack is None
+    store = slack.store if slack is not None else (store or open_store(settings.database_url))
     await store.migrate()
-    slack = SlackDesk(settings, store, clock or SystemClock(), Renderer(settings.templates_dir))
+    if slack is None:
+        slack = SlackDesk(settings, store, clock or SystemClock(), Renderer(settings.templates_dir))
     runner = web.AppRunner(web_app(slack), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.slack.http_port if port is None else port)

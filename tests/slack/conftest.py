@@ -1,0 +1,176 @@
+"""Fixtures of the Slack tests: the emulator, Slack settings, the desk, an SMTP sink."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from email import message_from_bytes
+from email.message import Message
+from email.policy import default as default_policy
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from bot.clock import ManualClock
+from bot.config import OutboxSettings, Settings, SlackSettings
+from bot.slack.app import SlackDesk
+from bot.store import Store
+from bot.store import open_store
+from bot.templates import Renderer
+from tests.conftest import PG_ADMIN_URL, _pg_exec, require
+from tests.slack.emulator import SlackEmulator
+
+SECRET = "8f14e45fceea167a5a36dedd4bea2543"
+CHANNEL = "C0DESK0001"
+AGENT = "U0AGENT01"
+AGENT2 = "U0AGENT02"
+OUTSIDER = "U0OTHER01"
+AGENT_GROUP = "S0AGENTS01"
+
+
+def _in_thread(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run a coroutine to completion on its own loop (fixtures set up inside a running loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """The shared ``pg_template``, but safe to set up from inside a running event loop.
+
+    The root fixture calls ``asyncio.run`` and is first reached from the async ``db_url``
+    fixture, where a loop already runs, so PostgreSQL was silently skipped.
+    """
+    try:
+        _in_thread(lambda: _pg_exec("SELECT 1"))
+        problem = None
+    except Exception as exc:
+        problem = f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {type(exc).__name__}: {exc}"
+    require(problem is None, problem or "")
+    name = f"madoguchi_tpl_slack_{os.getpid()}"
+    _in_thread(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name}"))
+    _in_thread(lambda: _pg_exec(f"CREATE DATABASE {name}"))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    async def migrate() -> None:
+        store = open_store(url)
+        await store.migrate()
+        await store.close()
+
+    _in_thread(migrate)
+    yield name
+    _in_thread(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """The shared ``db_url`` (SQLite, then PostgreSQL), set up without a nested event loop."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'madoguchi.db'}"
+
+        async def migrate() -> None:
+            store = open_store(url)
+            await store.migrate()
+            await store.close()
+
+        _in_thread(migrate)
+        yield url
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"madoguchi_t_{uuid.uuid4().hex[:12]}"
+    _in_thread(lambda: _pg_exec(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    _in_thread(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[SlackEmulator]:
+    """The Slack emulator with the desk channel (#cs-desk) and an agent user group."""
+    emu = SlackEmulator()
+    emu.add_channel(CHANNEL, "cs-desk", [AGENT, AGENT2, OUTSIDER])
+    emu.usergroups[AGENT_GROUP] = [AGENT, AGENT2]
+    emu.users[AGENT] = {"id": AGENT, "name": "sato", "real_name": "佐藤 花子"}
+    await emu.start()
+    yield emu
+    await emu.stop()
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def slack_settings(make_settings: Any, emulator: SlackEmulator) -> SettingsFactory:
+    """Settings with Slack pointed at the emulator (``**slack`` overrides SlackSettings)."""
+
+    def build(db_url: str, *, seller_language: str = "en", **slack: Any) -> Settings:
+        base = make_settings(db_url)
+        desk = SlackSettings(
+            bot_token=emulator.bot_token,
+            app_token=emulator.app_token,
+            signing_secret=SECRET,
+            channel=CHANNEL,
+            api_url=emulator.api_url,
+            mode="socket",
+            undo_seconds=10.0,
+        )
+        shop = replace(base.shop, seller_language=seller_language)
+        return replace(base, slack=replace(desk, **slack), shop=shop, poll_seconds=0.2)
+
+    return build
+
+
+@pytest.fixture
+def make_desk(
+    store: Store, db_url: str, clock: ManualClock, slack_settings: SettingsFactory
+) -> Callable[..., SlackDesk]:
+    """A Slack desk on the test store and clock (``**changes`` go to ``slack_settings``)."""
+
+    def build(**changes: Any) -> SlackDesk:
+        settings = slack_settings(db_url, **changes)
+        return SlackDesk(settings, store, clock, Renderer(settings.templates_dir))
+
+    return build
+
+
+@dataclass
+class SmtpSink:
+    """An aiosmtpd server in the test's loop that keeps what it receives."""
+
+    port: int = 0
+    received: list[Envelope] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.received.append(envelope)
+        self.arrived.set()
+        return "250 OK"
+
+    def messages(self) -> list[Message]:
+        """The received mails, parsed."""
+        return [
+            message_from_bytes(bytes(e.original_content or b""), policy=default_policy)
+            for e in self.received
+        ]
+
+    def outbox_settings(self) -> OutboxSettings:
+        """``MADOGUCHI_OUTBOX=smtp://127.0.0.1:PORT`` for this sink."""
+        return OutboxSettings(
+            scheme="smtp", url=f"smtp://127.0.0.1:{self.port}", host="127.0.0.1", port=self.port
+        )
+
+
+@pytest.fixture
+async def smtp_sink() -> AsyncIterator[SmtpSink]:
+    """A real SMTP server on loopback, in this test's event loop."""
+    sink = SmtpSink()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(sink), "127.0.0.1", 0)
+    sink.port = int(server.sockets[0].getsockname()[1])
+    yield sink
+    server.close()
+    await server.wait_closed()
