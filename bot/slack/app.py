@@ -80,22 +80,57 @@ class SlackDesk:
     # --- the Bolt app ------------------------------------------------------------------------
 
     def _build_app(self) -> AsyncApp:
+        # Bolt injects listener arguments by parameter name, so it is handed plain functions.
+        desk = self
         # Bolt's own client only serves its internals; every call we make goes through ours.
         bolt_client = AsyncWebClient(
             base_url=self.settings.slack.api_url, timeout=self.client.timeout
         )
+
+        async def authorize(
+            enterprise_id: str | None, team_id: str | None, user_id: str | None
+        ) -> AuthorizeResult:
+            return await desk._authorize(enterprise_id, team_id, user_id)
+
+        async def intake(body: dict[str, Any], context: Any, next: Any) -> Any:
+            return await desk._intake(body, context, next)
+
         app = AsyncApp(
             name="madoguchi",
             client=bolt_client,
             signing_secret=self.settings.slack.signing_secret or "",
-            authorize=self._authorize,
-            before_authorize=self._intake,
+            authorize=authorize,
+            before_authorize=intake,
             process_before_response=False,
             logger=logging.getLogger("slack_bolt.madoguchi"),
         )
-        app.event("message")(self._on_message)
-        app.action(re.compile(r"^mdg_"))(self._on_action)
-        app.view(ids.EDIT_VIEW)(self._on_edit_submitted)
+
+        @app.event("message")
+        async def on_message(context: Any) -> None:
+            key = context.get(CONTEXT_KEY)
+            if key:
+                await desk.processor.handle_now(key)
+
+        @app.action(re.compile(r"^mdg_"))
+        async def on_action(ack: Any, context: Any) -> None:
+            await ack()
+            key = context.get(CONTEXT_KEY)
+            if key:
+                await desk.processor.handle_now(key)
+
+        @app.view(ids.EDIT_VIEW)
+        async def on_edit_submitted(ack: Any, context: Any, view: dict[str, Any]) -> None:
+            if not edited_text(view).strip():
+                await ack(
+                    response_action="errors",
+                    errors={ids.EDIT_BLOCK: desk.texts.label("modal.edit_label")},
+                )
+            else:
+                await ack()
+            key = context.get(CONTEXT_KEY)
+            if key:
+                await desk.processor.handle_now(key)
+
         return app
 
     async def _authorize(
@@ -130,29 +165,6 @@ class SlackDesk:
             return BoltResponse(status=200, body="")
         context[CONTEXT_KEY] = delivery.key
         return await next()
-
-    async def _on_message(self, context: Any) -> None:
-        key = context.get(CONTEXT_KEY)
-        if key:
-            await self.processor.handle_now(key)
-
-    async def _on_action(self, ack: Any, context: Any, body: dict[str, Any]) -> None:
-        await ack()
-        key = context.get(CONTEXT_KEY)
-        if key:
-            await self.processor.handle_now(key, body)
-
-    async def _on_edit_submitted(self, ack: Any, context: Any, view: dict[str, Any]) -> None:
-        if not edited_text(view).strip():
-            await ack(
-                response_action="errors",
-                errors={ids.EDIT_BLOCK: self.texts.label("modal.edit_label")},
-            )
-        else:
-            await ack()
-        key = context.get(CONTEXT_KEY)
-        if key:
-            await self.processor.handle_now(key)
 
     # --- running -----------------------------------------------------------------------------
 

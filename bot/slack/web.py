@@ -31,6 +31,10 @@ def web_app(slack: SlackDesk) -> web.Application:
     """The aiohttp application: Slack's request URL and a health check."""
 
     async def events(request: web.Request) -> web.Response:
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not stamp.strip().isdigit() or not request.headers.get("X-Slack-Signature"):
+            # Bolt answers a malformed timestamp with 500; a request that is not Slack's gets 401.
+            return web.Response(status=401, text="invalid request")
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await slack.app.async_dispatch(bolt_request))
 

@@ -19,8 +19,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from bot.clock import ManualClock
 from bot.config import OutboxSettings, Settings, SlackSettings
 from bot.slack.app import SlackDesk
-from bot.store import Store
-from bot.store import open_store
+from bot.store import Store, open_store
 from bot.templates import Renderer
 from tests.conftest import PG_ADMIN_URL, _pg_exec, require
 from tests.slack.emulator import SlackEmulator
@@ -174,3 +173,74 @@ async def smtp_sink() -> AsyncIterator[SmtpSink]:
     yield sink
     server.close()
     await server.wait_closed()
+
+
+@dataclass
+class HttpDesk:
+    """The desk served over HTTP (``madoguchi web``) on loopback, and a signed-request client."""
+
+    desk: SlackDesk
+    url: str
+    session: Any
+
+    async def send(
+        self,
+        payload: dict[str, Any],
+        *,
+        interactive: bool = False,
+        secret: str = SECRET,
+        timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str]:
+        """POST ``payload`` to /slack/events the way Slack does (signed)."""
+        from tests.slack.payloads import event_body, interactive_body, signed_headers
+
+        body, content_type = interactive_body(payload) if interactive else event_body(payload)
+        sent = signed_headers(secret, body, timestamp=timestamp, content_type=content_type)
+        sent.update(headers or {})
+        async with self.session.post(self.url, data=body.encode(), headers=sent) as response:
+            return response.status, await response.text()
+
+    async def settle(self, within: float = 10.0) -> None:
+        """Wait until every stored delivery is worked on and the Slack queue is empty."""
+        from sqlalchemy import func, select
+
+        from bot.store.schema import slack_events
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            await self.desk.processor.idle()
+            async with self.desk.store.connect() as conn:
+                open_events = (
+                    await conn.execute(
+                        select(func.count())
+                        .select_from(slack_events)
+                        .where(slack_events.c.state == "received")
+                    )
+                ).scalar_one()
+            if open_events == 0 and await self.desk.poster.pending() == 0:
+                return
+            if loop.time() > deadline:
+                raise AssertionError(f"not settled: {open_events} deliveries, queue not empty")
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def http_desk(make_desk: Callable[..., SlackDesk]) -> AsyncIterator[HttpDesk]:
+    """``madoguchi web`` on a free loopback port, with the Slack worker running beside it."""
+    import aiohttp
+
+    from bot.slack.web import serve
+
+    desk = make_desk(mode="http")
+    stop = asyncio.Event()
+    started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(
+        serve(desk.settings, stop, host="127.0.0.1", port=0, slack=desk, started=started)
+    )
+    port = await asyncio.wait_for(started, timeout=10)
+    async with aiohttp.ClientSession() as session:
+        yield HttpDesk(desk, f"http://127.0.0.1:{port}/slack/events", session)
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)

@@ -10,6 +10,7 @@ Socket Mode: ``apps.connections.open`` returns a ``ws://`` URL to its own websoc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -175,24 +176,22 @@ class SlackEmulator:
         predicate: Callable[[Call], bool] | None = None,
         *,
         count: int = 1,
-        timeout: float = 10.0,
+        within: float = 10.0,
     ) -> list[Call]:
         """Wait until ``count`` successful calls of ``method`` match ``predicate``."""
 
         def matching() -> list[Call]:
             return [c for c in self.calls_to(method, ok=True) if predicate is None or predicate(c)]
 
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while len(matching()) < count:
             left = deadline - time.monotonic()
             if left <= 0:
                 seen = [(c.method, c.status) for c in self.calls[-15:]]
-                raise AssertionError(f"no {count}× {method} within {timeout}s; last calls: {seen}")
+                raise AssertionError(f"no {count}× {method} within {within}s; last calls: {seen}")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=min(left, 0.2))
-            except TimeoutError:
-                pass
         return matching()
 
     # --- the Web API -------------------------------------------------------------------------
@@ -208,10 +207,8 @@ class SlackEmulator:
                 args.update(dict(await request.post()))
         for key in ("blocks", "metadata", "view"):
             if isinstance(args.get(key), str):
-                try:
+                with contextlib.suppress(ValueError):
                     args[key] = json.loads(args[key])
-                except ValueError:
-                    pass
         return args
 
     def _next_ts(self) -> str:
@@ -374,9 +371,7 @@ class SlackEmulator:
 
     def _history(self, items: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
         keep_meta = _truthy(args.get("include_all_metadata"))
-        return [
-            {k: v for k, v in m.items() if keep_meta or k != "metadata"} for m in items
-        ]
+        return [{k: v for k, v in m.items() if keep_meta or k != "metadata"} for m in items]
 
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(str(args.get("channel")))
@@ -443,17 +438,15 @@ class SlackEmulator:
                 self.sockets.remove(ws)
         return ws
 
-    async def wait_connected(self, timeout: float = 10.0) -> None:
+    async def wait_connected(self, within: float = 10.0) -> None:
         """Wait until a Socket Mode client holds the websocket."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while not self.sockets:
             if time.monotonic() > deadline:
                 raise AssertionError("no Socket Mode connection")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=0.2)
-            except TimeoutError:
-                pass
 
     async def send_envelope(
         self,
@@ -480,15 +473,13 @@ class SlackEmulator:
         await self.sockets[-1].send_json(envelope)
         return envelope_id
 
-    async def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
-        """The client's ack of an envelope (fails if none comes within ``timeout``)."""
-        deadline = time.monotonic() + timeout
+    async def wait_ack(self, envelope_id: str, within: float = 5.0) -> dict[str, Any]:
+        """The client's ack of an envelope (fails if none comes ``within`` seconds)."""
+        deadline = time.monotonic() + within
         while envelope_id not in self.acks:
             if time.monotonic() > deadline:
-                raise AssertionError(f"envelope {envelope_id} was not acked within {timeout}s")
+                raise AssertionError(f"envelope {envelope_id} was not acked within {within}s")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=0.1)
-            except TimeoutError:
-                pass
         return self.acks[envelope_id]

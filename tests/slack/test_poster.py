@@ -19,9 +19,7 @@ from tests.slack.seed import BUYER_TEXT, seed_ticket
 
 async def _rows(store: Store) -> list[Any]:
     async with store.connect() as conn:
-        return list(
-            (await conn.execute(select(slack_outbox).order_by(slack_outbox.c.id))).all()
-        )
+        return list((await conn.execute(select(slack_outbox).order_by(slack_outbox.c.id))).all())
 
 
 async def _thread(store: Store, ticket_id: int) -> Any:
@@ -48,7 +46,10 @@ async def test_a_handoff_is_posted_as_a_card_and_its_thread_remembered(
     }
     assert post.token == emulator.bot_token
     blocks = post.args["blocks"]
-    assert blocks[0]["type"] == "header" and "注文した商品がまだ届きません" in blocks[0]["text"]["text"]
+    assert (
+        blocks[0]["type"] == "header"
+        and "注文した商品がまだ届きません" in blocks[0]["text"]["text"]
+    )
     assert "届きません" in blocks[2]["text"]["text"]  # the buyer's new text is on the card
     thread = await _thread(store, seeded.ticket_id)
     assert (thread.channel, thread.thread_ts) == (CHANNEL, post.response["ts"])
@@ -84,7 +85,11 @@ async def test_a_follow_up_mail_goes_into_the_thread_and_the_card_is_refreshed(
             insert(slack_outbox).values(
                 ticket_id=seeded.ticket_id,
                 kind="ticket",
-                payload={"ticket_id": seeded.ticket_id, "message_id": follow_up, "decision": "handoff"},
+                payload={
+                    "ticket_id": seeded.ticket_id,
+                    "message_id": follow_up,
+                    "decision": "handoff",
+                },
                 state="pending",
                 not_before=clock.now(),
                 created_at=clock.now(),
