@@ -109,7 +109,7 @@ class SlackEventProcessor:
         )
         return sorted(rows, key=lambda r: (r.received_at, r.event_key))
 
-    async def handle_now(self, key: str, body: dict[str, Any] | None = None) -> bool:
+    async def handle_now(self, key: str) -> bool:
         """Work on a delivery just stored (the listener path); False if someone else has it."""
         rows = await self._claim(
             (slack_events.c.event_key == key) & (slack_events.c.state == "received"), 1

@@ -9,7 +9,6 @@ then worked on from the store.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -75,6 +74,7 @@ class SlackDesk:
             on_queued=self.poster.wake,
         )
         self._auth: dict[str, Any] | None = None
+        self.socket_ping_interval = 10.0  # seconds between websocket pings (and reconnect tries)
         self.app = self._build_app()
 
     # --- the Bolt app ------------------------------------------------------------------------
@@ -169,7 +169,11 @@ class SlackDesk:
     # --- running -----------------------------------------------------------------------------
 
     async def run_socket_mode(self, stop: asyncio.Event) -> None:
-        """Hold the Socket Mode connection until ``stop`` (reconnects are Slack SDK's job)."""
+        """Hold the Socket Mode connection until ``stop``.
+
+        The Slack SDK keeps (re)connecting on its own, also while Slack is away at start-up;
+        meanwhile hand-offs simply wait in the store.
+        """
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         token = self.settings.slack.app_token
@@ -181,19 +185,19 @@ class SlackDesk:
             app_token=token,
             web_client=self.client,
             logger=logging.getLogger("slack_sdk.socket_mode"),
+            ping_interval=self.socket_ping_interval,
         )
         log.info(kv("slack.socket.start", worker=self.worker))
+        connect = asyncio.create_task(handler.connect_async())
+        stopper = asyncio.create_task(stop.wait())
         try:
-            while not stop.is_set():
-                try:
-                    await handler.connect_async()
-                    break
-                except Exception as exc:  # Slack away at start-up: the queue waits, we retry
-                    log.warning(kv("slack.socket.connect_failed", error=type(exc).__name__))
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=5)
+            await asyncio.wait({connect, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if connect.done() and not connect.cancelled() and connect.exception():
+                log.error(kv("slack.socket.failed", error=type(connect.exception()).__name__))
             await stop.wait()
         finally:
+            stopper.cancel()
+            connect.cancel()
             await handler.close_async()
             log.info(kv("slack.socket.stop", worker=self.worker))
 

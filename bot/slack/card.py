@@ -132,7 +132,16 @@ def card_text(s: TicketSnapshot, texts: SlackTexts) -> str:
         angry=s.angry,
         claim_risk=s.claim_risk,
     )
-    return f"#{s.id} {texts.label(f'state.{s.state}')} · {gist}"
+    return f"#{s.id} {texts.label(f'state.{s.state}')} · {escape(gist)}"
+
+
+def card_plain_text(s: TicketSnapshot, texts: SlackTexts) -> str:
+    """The card as one mrkdwn text, for when Slack refuses the blocks."""
+    lines = [f"*{escape(s.subject or '')}*", card_text(s, texts)]
+    if s.latest is not None:
+        lines.append(quote(escape(truncate(s.latest.new_text.strip(), NEW_TEXT_LIMIT)[0])))
+    lines.append(texts.label("text.hint"))
+    return "\n".join(lines)
 
 
 def card_blocks(

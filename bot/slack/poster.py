@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.logs import kv
 from bot.slack import ids
-from bot.slack.card import card_blocks, card_text
+from bot.slack.card import card_blocks, card_plain_text, card_text
 from bot.slack.client import Failure, api_error, classify
 from bot.slack.mrkdwn import escape
 from bot.slack.snapshot import TicketSnapshot, inbound_mail, load_snapshot
@@ -36,6 +36,7 @@ from bot.store.schema import slack_outbox
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+BLOCKS_REFUSED = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long"})
 SETUP_PAUSE = 60.0
 MAX_OUTAGE_PAUSE = 60.0
 
@@ -287,13 +288,25 @@ class SlackPoster:
             return None
         if snapshot.thread is not None:
             return snapshot, False
-        posted = await self._post(
-            row,
-            "card",
-            channel=self.settings.slack.channel,
-            text=card_text(snapshot, self.texts),
-            blocks=self._card(snapshot),
-        )
+        try:
+            posted = await self._post(
+                row,
+                "card",
+                channel=self.settings.slack.channel,
+                text=card_text(snapshot, self.texts),
+                blocks=self._card(snapshot),
+            )
+        except Exception as exc:
+            if api_error(exc) not in BLOCKS_REFUSED:
+                raise
+            # Slack refused the layout: the ticket must still reach the agents, as plain text.
+            log.warning(kv("slack.card_plain", ticket=ticket_id, error=api_error(exc)))
+            posted = await self._post(
+                row,
+                "card",
+                channel=self.settings.slack.channel,
+                text=card_plain_text(snapshot, self.texts),
+            )
         channel, ts = posted
         async with self.store.begin() as conn:
             await save_thread(conn, ticket_id, channel, ts, now=self.clock.now())

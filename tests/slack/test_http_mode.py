@@ -197,3 +197,16 @@ async def test_a_reply_breaking_marketplace_rules_waits_for_send_anyway(
     assert "当店のFAQ (https://mirai-zakka.example.com/faq)" in entry.body
     rewritten = next(m for m in emulator.posts(CHANNEL) if m["ts"] == warning["ts"])
     assert all(b["type"] != "actions" for b in rewritten["blocks"])  # no second click
+
+
+async def test_slacks_url_verification_handshake_is_answered(http_desk: HttpDesk) -> None:
+    status, body = await http_desk.send(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+
+    assert status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in body

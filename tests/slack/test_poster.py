@@ -269,3 +269,18 @@ async def test_a_post_slack_refuses_fails_only_its_own_row(
     states = [(r.state, r.last_error) for r in await _rows(store)]
     assert states == [("failed", "invalid_blocks"), ("done", None)]
     assert [m["text"] for m in emulator.posts(CHANNEL)] == ["fine"]
+
+
+async def test_a_card_slack_refuses_to_lay_out_still_reaches_the_agents_as_text(
+    store: Store, clock: ManualClock, make_desk: Any, emulator: SlackEmulator
+) -> None:
+    seeded = await seed_ticket(store, clock.now())
+    desk = make_desk()
+    emulator.fail("chat.postMessage", 200, error="invalid_blocks")
+
+    result = await desk.poster.flush()
+
+    assert result.posted == 1
+    (card,) = emulator.posts(CHANNEL)
+    assert "blocks" not in card and "届きません" in card["text"]
+    assert (await _thread(store, seeded.ticket_id)).thread_ts == card["ts"]

@@ -89,3 +89,38 @@ async def _assignee_is(store: Store, ticket_id: int, user: str) -> bool:
             await conn.execute(select(tickets.c.assignee).where(tickets.c.id == ticket_id))
         ).scalar()
     return bool(found == user)
+
+
+async def test_slack_away_at_start_up_delays_the_socket_but_not_the_shutdown(
+    store: Store, clock: ManualClock, make_desk: Callable[..., SlackDesk], emulator: SlackEmulator
+) -> None:
+    desk = make_desk(mode="socket")
+    desk.socket_ping_interval = 0.2
+    await emulator.stop()
+    stop = asyncio.Event()
+    socket = asyncio.create_task(desk.run_socket_mode(stop))
+    await asyncio.sleep(0.5)
+    await emulator.start()
+
+    await emulator.wait_connected()
+    stop.set()
+    await asyncio.wait_for(socket, timeout=5)
+
+    assert emulator.connections_opened >= 1
+    assert socket.exception() is None
+
+
+async def test_shutdown_while_slack_is_still_away_does_not_hang(
+    store: Store, clock: ManualClock, make_desk: Callable[..., SlackDesk], emulator: SlackEmulator
+) -> None:
+    desk = make_desk(mode="socket")
+    desk.socket_ping_interval = 0.2
+    await emulator.stop()
+    stop = asyncio.Event()
+    socket = asyncio.create_task(desk.run_socket_mode(stop))
+    await asyncio.sleep(0.3)
+
+    stop.set()
+    await asyncio.wait_for(socket, timeout=5)
+
+    assert socket.done() and socket.exception() is None
