@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,18 +24,16 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.deadlines import close_deadlines
 from bot.logs import kv
-from bot.mail.compose import compose, make_message_id, reply_subject
-from bot.mail.outbox import enqueue
-from bot.policy import check_text
 from bot.slack import ids
 from bot.slack.agents import AgentCheckUnavailable, AgentDirectory
 from bot.slack.client import api_error
-from bot.slack.mrkdwn import escape, is_note, slack_to_plain
+from bot.slack.mrkdwn import is_note, slack_to_plain
 from bot.slack.queue import queue_ephemeral, queue_thread_message
-from bot.slack.snapshot import inbound_mail, latest_inbound, load_snapshot, pending_agent_mail
+from bot.slack.replies import Actor, AgentReplies, edited_text, held_reply, view_metadata
+from bot.slack.snapshot import inbound_mail, load_snapshot
 from bot.slack.texts import SlackTexts
 from bot.slack.threads import thread_of, ticket_of_thread
-from bot.slack.views import edit_modal, mail_modal, policy_blocks, queued_blocks
+from bot.slack.views import edit_modal, mail_modal
 from bot.store import Store
 from bot.store.schema import outbox, slack_events, tickets
 from bot.templates import Renderer
@@ -53,15 +49,6 @@ TRIGGER_LIFETIME = timedelta(seconds=3)
 
 class ClaimLost(RuntimeError):
     """Another worker took the delivery over (our lease ran out); our changes roll back."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did it and where: the Slack user, and the channel/thread for any note back."""
-
-    user: str
-    channel: str | None
-    thread_ts: str | None = None
 
 
 class SlackEventProcessor:
@@ -91,6 +78,7 @@ class SlackEventProcessor:
         self.worker = worker
         self.on_queued = on_queued  # wakes the Slack worker
         self.on_mail = on_mail  # wakes the outbox
+        self.replies = AgentReplies(settings, renderer, texts)
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -333,7 +321,7 @@ class SlackEventProcessor:
 
     async def _edit_submitted(self, row: Any, body: dict[str, Any]) -> None:
         view = body.get("view") or {}
-        meta = _json(view.get("private_metadata"))
+        meta = view_metadata(view)
         ticket_id = int(meta.get("ticket_id") or 0)
         text = edited_text(view)
         async with self.store.connect() as conn:
@@ -371,52 +359,8 @@ class SlackEventProcessor:
         )
 
     async def _held(self, source: str) -> tuple[int, str] | None:
-        """The ticket and text of a reply held by the policy check (its original delivery)."""
         async with self.store.connect() as conn:
-            original = (
-                await conn.execute(
-                    select(slack_events.c.kind, slack_events.c.payload).where(
-                        slack_events.c.event_key == source
-                    )
-                )
-            ).first()
-            if original is None:
-                return None
-            body = dict(original.payload or {})
-            if original.kind == "message":
-                event = body.get("event") or {}
-                ticket_id = await ticket_of_thread(
-                    conn, str(event.get("channel")), str(event.get("thread_ts"))
-                )
-                text = slack_to_plain(str(event.get("text") or ""))
-            elif str(original.kind).startswith("view:"):
-                view = body.get("view") or {}
-                ticket_id = int(_json(view.get("private_metadata")).get("ticket_id") or 0) or None
-                text = edited_text(view).strip()
-            else:
-                value = (body.get("actions") or [{}])[0].get("value")
-                ticket_id = int(value) if value and str(value).isdigit() else None
-                snapshot = (
-                    await load_snapshot(conn, ticket_id, now=self.clock.now())
-                    if ticket_id
-                    else None
-                )
-                text = snapshot.draft or "" if snapshot else ""
-        if ticket_id is None or not text:
-            return None
-        return ticket_id, text
-
-    def _reply_body(self, text: str) -> str:
-        """The agent's text with the shop's signature, unless they already signed it."""
-        signature = self.renderer.render("ja", "_signature.txt", shop=self.settings.shop).strip()
-        signed = bool(signature) and signature in text
-        return self.renderer.render(
-            "ja",
-            "slack/agent_reply.txt",
-            text=text.strip(),
-            with_signature=not signed,
-            shop=self.settings.shop,
-        )
+            return await held_reply(conn, source, now=self.clock.now())
 
     async def _queue_reply(
         self,
@@ -429,129 +373,22 @@ class SlackEventProcessor:
         check_policy: bool = True,
         replace: tuple[str, str] | None = None,
     ) -> None:
-        """Compose the agent's mail, hold it for the undo window, and say so in the thread."""
-        shop = self.settings.shop
-        now = self.clock.now()
-        body = self._reply_body(text)
+        """Queue the agent's mail (or the reason it was not) and finish the delivery, at once."""
         async with self.store.begin() as conn:
-            ticket = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
-            if ticket is None:
-                await self._done(conn, row)
-                return
-            if not ticket.buyer_address:
-                await queue_thread_message(
-                    conn,
-                    ticket_id=ticket_id,
-                    text=self.texts.label("notice.no_buyer_address"),
-                    now=now,
-                )
-                await self._done(conn, row)
-                return
-            if check_policy:
-                violations = check_text(body, shop)
-                if violations:
-                    listed = "\n".join(f"• {escape(str(v))}" for v in violations[:10])
-                    warning = self.texts.label(
-                        "notice.policy_warning", user=actor.user, violations=listed
-                    )
-                    await queue_thread_message(
-                        conn,
-                        ticket_id=ticket_id,
-                        text=warning,
-                        blocks=policy_blocks(warning, self.texts, source),
-                        now=now,
-                    )
-                    await audit.record(
-                        conn,
-                        "reply.held_by_policy",
-                        now=now,
-                        ticket_id=ticket_id,
-                        actor=f"agent:{actor.user}",
-                        rules=sorted({v.rule for v in violations}),
-                    )
-                    await self._done(conn, row)
-                    return
-            domain = shop.address.split("@", 1)[1]
-            message_id = make_message_id(f"agent:{source}", domain)
-            already = (
-                await conn.execute(select(outbox.c.id).where(outbox.c.message_id == message_id))
-            ).first()
-            if already is not None or await pending_agent_mail(conn, ticket_id, body):
-                await queue_ephemeral(
-                    conn,
-                    user=actor.user,
-                    text=self.texts.label("notice.already_queued"),
-                    now=now,
-                    ticket_id=ticket_id,
-                    channel=actor.channel,
-                    thread_ts=actor.thread_ts,
-                )
-                await self._done(conn, row)
-                return
-            last = await latest_inbound(conn, ticket_id)
-            subject = reply_subject(last.subject if last else ticket.subject)
-            raw = compose(
-                from_name=shop.name,
-                from_addr=shop.address,
-                to=ticket.buyer_address,
-                subject=subject,
-                body=body,
-                message_id=message_id,
-                date=now,
-                in_reply_to=last.message_id if last else None,
-                references=list(last.references) if last else [],
-                automatic=False,
-            )
-            send_at = now + timedelta(seconds=self.settings.slack.undo_seconds)
-            outbox_id = await enqueue(
+            outbox_id = await self.replies.queue(
                 conn,
                 ticket_id=ticket_id,
-                decision_id=None,
-                message_id=message_id,
-                mail_from=shop.address,
-                rcpt_to=[ticket.buyer_address],
-                subject=subject,
-                body=body,
-                raw=raw,
-                author=f"agent:{actor.user}",
-                now=now,
-                not_before=send_at,
-            )
-            if not ticket.assignee:
-                await conn.execute(
-                    update(tickets).where(tickets.c.id == ticket_id).values(assignee=actor.user)
-                )
-            if replace is not None:
-                await queue_thread_message(
-                    conn, ticket_id=ticket_id, text=replace[1], replace_ts=replace[0], now=now
-                )
-            notice = self.texts.label(
-                "notice.queued",
-                user=actor.user,
-                when=self.texts.clock(send_at),
-                seconds=f"{self.settings.slack.undo_seconds:g}",
-            )
-            await queue_thread_message(
-                conn,
-                ticket_id=ticket_id,
-                text=notice,
-                blocks=queued_blocks(notice, self.texts, outbox_id),
-                now=now,
-                refresh_card=not ticket.assignee,
-            )
-            await audit.record(
-                conn,
-                "reply.queued",
-                now=now,
-                ticket_id=ticket_id,
-                actor=f"agent:{actor.user}",
-                outbox=outbox_id,
-                message_id=message_id,
-                policy_checked=check_policy,
+                actor=actor,
+                text=text,
+                source=source,
+                now=self.clock.now(),
+                check_policy=check_policy,
+                replace=replace,
             )
             await self._done(conn, row)
-        log.info(kv("slack.reply_queued", ticket=ticket_id, outbox=outbox_id, user=actor.user))
-        self.on_mail()
+        if outbox_id is not None:
+            log.info(kv("slack.reply_queued", ticket=ticket_id, outbox=outbox_id, user=actor.user))
+            self.on_mail()
 
     async def _cancel(self, row: Any, body: dict[str, Any], outbox_id: int, actor: Actor) -> None:
         async with self.store.connect() as conn:
@@ -693,20 +530,6 @@ class SlackEventProcessor:
             except Exception as exc:
                 log.warning(kv("slack.modal_failed", action=action_id, error=api_error(exc)))
         await self._finish(row)
-
-
-def edited_text(view: dict[str, Any]) -> str:
-    """The reply typed into the edit modal."""
-    values = ((view.get("state") or {}).get("values") or {}).get(ids.EDIT_BLOCK) or {}
-    return str((values.get(ids.EDIT_INPUT) or {}).get("value") or "")
-
-
-def _json(text: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _first_text(message: dict[str, Any]) -> str:

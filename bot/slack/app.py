@@ -22,11 +22,12 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.logs import kv
 from bot.slack import ids
-from bot.slack.actions import SlackEventProcessor, edited_text
+from bot.slack.actions import SlackEventProcessor
 from bot.slack.agents import AgentDirectory
 from bot.slack.client import make_client
 from bot.slack.intake import delivery_of, store_delivery
 from bot.slack.poster import SlackPoster
+from bot.slack.replies import edited_text
 from bot.slack.texts import SlackTexts
 from bot.store import Store
 from bot.templates import Renderer
