@@ -19,7 +19,7 @@ from bot import audit
 from bot.config import Settings, ShopSettings
 from bot.mail.compose import compose, make_message_id, reply_subject
 from bot.mail.outbox import enqueue
-from bot.policy import check_text
+from bot.policy import check_text, warning_text
 from bot.slack import ids
 from bot.slack.mrkdwn import escape, slack_to_plain
 from bot.slack.queue import queue_ephemeral, queue_thread_message
@@ -27,7 +27,7 @@ from bot.slack.snapshot import latest_inbound, load_snapshot, pending_agent_mail
 from bot.slack.texts import SlackTexts
 from bot.slack.threads import ticket_of_thread
 from bot.slack.views import policy_blocks, queued_blocks
-from bot.store.schema import outbox, slack_events, tickets
+from bot.store.schema import outbox, shipments, slack_events, tickets
 from bot.templates import Renderer
 
 
@@ -45,7 +45,7 @@ def reply_body(renderer: Renderer, shop: ShopSettings, text: str) -> str:
     signature = renderer.render("ja", "_signature.txt", shop=shop).strip()
     signed = bool(signature) and signature in text
     return renderer.render(
-        "ja", "slack/agent_reply.txt", text=text.strip(), with_signature=not signed, shop=shop
+        "ja", "slack/_agent_reply.txt", text=text.strip(), with_signature=not signed, shop=shop
     )
 
 
@@ -135,8 +135,10 @@ class AgentReplies:
                 conn, ticket_id=ticket_id, text=self.texts.label("notice.no_buyer_address"), now=now
             )
             return None
-        if check_policy and await self._held_by_policy(conn, ticket_id, actor, body, source, now):
-            return None
+        if check_policy:
+            known = await _known_numbers(conn, ticket.order_id)
+            if await self._held_by_policy(conn, ticket_id, actor, body, known, source, now):
+                return None
         message_id = make_message_id(f"agent:{source}", shop.address.split("@", 1)[1])
         already = (
             await conn.execute(select(outbox.c.id).where(outbox.c.message_id == message_id))
@@ -221,14 +223,18 @@ class AgentReplies:
         ticket_id: int,
         actor: Actor,
         body: str,
+        known_numbers: list[str],
         source: str,
         now: datetime,
     ) -> bool:
         """Post the warning with "Send anyway" / "Edit" when the text breaks a rule."""
-        violations = check_text(body, self.settings.shop)
+        violations = check_text(
+            body, self.settings.shop, author="agent", known_numbers=known_numbers
+        )
         if not violations:
             return False
-        listed = "\n".join(f"• {escape(str(v))}" for v in violations[:10])
+        rules_lang = "ja" if self.texts.lang == "ja" else "en"
+        listed = escape(warning_text(violations[:10], rules_lang))
         warning = self.texts.label("notice.policy_warning", user=actor.user, violations=listed)
         await queue_thread_message(
             conn,
@@ -246,3 +252,15 @@ class AgentReplies:
             rules=sorted({v.rule for v in violations}),
         )
         return True
+
+
+async def _known_numbers(conn: AsyncConnection, order_id: str | None) -> list[str]:
+    """The ticket's order ID and tracking numbers: never mistaken for phone numbers."""
+    if not order_id:
+        return []
+    found = (
+        await conn.execute(
+            select(shipments.c.tracking_number).where(shipments.c.order_id == order_id)
+        )
+    ).scalars()
+    return [order_id, *found]

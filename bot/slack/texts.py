@@ -1,7 +1,7 @@
 """The Slack desk's words, from ``templates/<lang>/slack/`` in the seller's language.
 
 Short labels live in ``labels.toml`` (``{name}`` placeholders); the one-line gist for the seller
-is a Jinja template (``gist.txt``). English is the fallback for anything a translation lacks.
+is a Jinja template (``slack/_gist.txt``). English is the fallback for anything a translation lacks.
 """
 
 from __future__ import annotations
@@ -78,9 +78,9 @@ class SlackTexts:
         return self.label(f"text.{prefix}_m", m=m)
 
     def gist(self, **facts: Any) -> str:
-        """The one-line summary for the seller (``gist.txt``), e.g. 「买家询问物流状态 · 订单 …」."""
-        lang = self.lang if self.renderer.exists(self.lang, "slack/gist.txt") else FALLBACK
+        """The one-line summary for the seller (``slack/_gist.txt``), e.g. 「买家询问物流状态 · 订单 …」."""
+        lang = self.lang if self.renderer.exists(self.lang, "slack/_gist.txt") else FALLBACK
         data = {"intent": None, "order_id": None, "carrier": None, "angry": False}
         data |= {"claim_risk": False, **facts}
-        text = self.renderer.render(lang, "slack/gist.txt", **data)
+        text = self.renderer.render(lang, "slack/_gist.txt", **data)
         return " ".join(text.split("\n")).strip()
