@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from email import message_from_bytes
 from email.message import Message
@@ -19,9 +16,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from bot.clock import ManualClock
 from bot.config import OutboxSettings, Settings, SlackSettings
 from bot.slack.app import SlackDesk
-from bot.store import Store, open_store
+from bot.store import Store
 from bot.templates import Renderer
-from tests.conftest import PG_ADMIN_URL, _pg_exec, require
 from tests.slack.emulator import SlackEmulator
 
 SECRET = "8f14e45fceea167a5a36dedd4bea2543"
@@ -30,61 +26,6 @@ AGENT = "U0AGENT01"
 AGENT2 = "U0AGENT02"
 OUTSIDER = "U0OTHER01"
 AGENT_GROUP = "S0AGENTS01"
-
-
-def _in_thread(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
-    """Run a coroutine to completion on its own loop (fixtures set up inside a running loop)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
-
-
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """The shared ``pg_template``, but safe to set up from inside a running event loop.
-
-    The root fixture calls ``asyncio.run`` and is first reached from the async ``db_url``
-    fixture, where a loop already runs, so PostgreSQL was silently skipped.
-    """
-    try:
-        _in_thread(lambda: _pg_exec("SELECT 1"))
-        problem = None
-    except Exception as exc:
-        problem = f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {type(exc).__name__}: {exc}"
-    require(problem is None, problem or "")
-    name = f"madoguchi_tpl_slack_{os.getpid()}"
-    _in_thread(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name}"))
-    _in_thread(lambda: _pg_exec(f"CREATE DATABASE {name}"))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-    async def migrate() -> None:
-        store = open_store(url)
-        await store.migrate()
-        await store.close()
-
-    _in_thread(migrate)
-    yield name
-    _in_thread(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """The shared ``db_url`` (SQLite, then PostgreSQL), set up without a nested event loop."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'madoguchi.db'}"
-
-        async def migrate() -> None:
-            store = open_store(url)
-            await store.migrate()
-            await store.close()
-
-        _in_thread(migrate)
-        yield url
-        return
-    template = request.getfixturevalue("pg_template")
-    name = f"madoguchi_t_{uuid.uuid4().hex[:12]}"
-    _in_thread(lambda: _pg_exec(f"CREATE DATABASE {name} TEMPLATE {template}"))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    _in_thread(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture
