@@ -75,6 +75,10 @@ def _order_line(s: TicketSnapshot, texts: SlackTexts) -> str:
         return texts.label("text.no_order")
     status = texts.label(f"order_status.{s.order.status}")
     line = f"`{escape(s.order.order_id)}` · {status}"
+    promised = [d for d in (s.order.promised_from, s.order.promised_to) if d is not None]
+    if promised:
+        days = "–".join(dict.fromkeys(texts.day(d) for d in promised))
+        line += "\n" + texts.label("text.promised", days=days)
     if s.order.items:
         line += f"\n{escape(truncate(s.order.items, 200)[0])}"
     return line

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,6 +62,10 @@ class SlackTexts:
         local = moment.astimezone(ZoneInfo(self.tz))
         day = {"zh": zhdate, "ja": jdate}.get(self.lang, endate)(local, self.tz)
         return f"{day} {local:%H:%M}"
+
+    def day(self, value: date) -> str:
+        """A calendar date, written the seller's way."""
+        return {"zh": zhdate, "ja": jdate}.get(self.lang, endate)(value, self.tz)
 
     def clock(self, moment: datetime) -> str:
         """Only the time of day (``14:03:27``) in the shop's time zone."""

@@ -107,6 +107,7 @@ def test_the_card_carries_the_facts_an_agent_needs(renderer: Renderer) -> None:
     assert "shipping status · 0.82" in text and "届きません、まだ" in text
     assert "<https://toi.kuronekoyamato.co.jp/cgi-bin/tneko?number01=123456789013|track>" in text
     assert "Thu 26 Nov 15:12 · 5 h 12 min left" in text
+    assert "promised Sun 22 Nov–Tue 24 Nov" in text
     assert "#4 (⚪ Closed)" in text
     assert "```山田 太郎 様" in text
     assert _buttons(blocks) == [ids.SEND_DRAFT, ids.EDIT_SEND, ids.TAKE, ids.NO_REPLY, ids.CLOSE]
