@@ -348,6 +348,7 @@ class SlackEventProcessor:
             return
         warning_ts = (body.get("container") or {}).get("message_ts")
         warning = _first_text(body.get("message") or {})
+        warning += "\n" + self.texts.label("notice.sent_anyway", user=actor.user)
         await self._queue_reply(
             row,
             ticket_id,

@@ -197,6 +197,7 @@ async def test_a_reply_breaking_marketplace_rules_waits_for_send_anyway(
     assert "当店のFAQ (https://mirai-zakka.example.com/faq)" in entry.body
     rewritten = next(m for m in emulator.posts(CHANNEL) if m["ts"] == warning["ts"])
     assert all(b["type"] != "actions" for b in rewritten["blocks"])  # no second click
+    assert f"<@{AGENT}> chose to send it anyway" in rewritten["text"]
 
 
 async def test_slacks_url_verification_handshake_is_answered(http_desk: HttpDesk) -> None:
