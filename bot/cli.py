@@ -76,6 +76,18 @@ def _stopper(stop: asyncio.Event, sig: signal.Signals) -> Callable[[], None]:
     return handle
 
 
+async def cmd_web(args: argparse.Namespace) -> int:
+    from bot.slack.web import serve
+
+    settings = _settings(args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _stopper(stop, sig))
+    await serve(settings, stop, host=args.host, port=args.port)
+    return 0
+
+
 async def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.store import open_store
 
@@ -226,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("run", cmd_run, "run the desk: read mail, answer, hand off, send (until SIGTERM)")
     p.add_argument("--once", action="store_true", help="process everything waiting, then exit")
+    p = add("web", cmd_web, "serve Slack's HTTP mode: POST /slack/events on $PORT (until SIGTERM)")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
+    p.add_argument(
+        "--port", type=int, help="port (default: $PORT, else slack.http_port, else 3000)"
+    )
     add("migrate", cmd_migrate, "create or upgrade the store's tables")
     add("doctor", cmd_doctor, "check the settings and reach every configured server")
     p = add("demo", cmd_demo, "run the bundled example shop through the real pipeline")

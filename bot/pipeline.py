@@ -607,8 +607,14 @@ class Pipeline:
 # --- outbox results, recorded on the ticket ---------------------------------------------------
 
 
-async def record_sent(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> None:
-    """A reply left: it joins the ticket, closes its deadlines, and counts as the response."""
+async def record_sent(
+    conn: AsyncConnection, entry: OutboxEntry, now: datetime, *, notify_slack: bool = False
+) -> None:
+    """A reply left: it joins the ticket, closes its deadlines, and counts as the response.
+
+    With ``notify_slack``, the ticket's Slack thread says so (with the Message-ID) for every
+    agent's reply, and for the bot's when the ticket already has a thread.
+    """
     if entry.ticket_id is None:  # mail to the seller (a digest): no ticket to record it on
         return
     row = (await conn.execute(select(outbox).where(outbox.c.id == entry.id))).first()
@@ -652,6 +658,32 @@ async def record_sent(conn: AsyncConnection, entry: OutboxEntry, now: datetime) 
         outbox=entry.id,
         message_id=entry.message_id,
     )
+    if notify_slack and (
+        entry.author.startswith("agent:")
+        or (
+            await conn.execute(
+                select(slack_threads.c.ticket_id).where(
+                    slack_threads.c.ticket_id == entry.ticket_id
+                )
+            )
+        ).first()
+    ):
+        await conn.execute(
+            insert(slack_outbox).values(
+                ticket_id=entry.ticket_id,
+                kind="thread_message",
+                payload={
+                    "ticket_id": entry.ticket_id,
+                    "text": f"Sent: {entry.message_id}",
+                    "notice": "mail_sent",
+                    "message_id": entry.message_id,
+                    "author": entry.author,
+                },
+                state="pending",
+                not_before=now,
+                created_at=now,
+            )
+        )
 
 
 async def record_send_failure(
