@@ -35,10 +35,10 @@ from bot.store.schema import (
     messages,
     outbox,
     raw_mails,
-    slack_outbox,
     slack_threads,
     tickets,
 )
+from bot.store.slack_queue import queue_thread_message, queue_ticket
 from bot.templates import Renderer
 from bot.threads import find_ticket
 
@@ -232,19 +232,12 @@ class Pipeline:
                     tz=shop.timezone,
                 )
             if self.settings.slack.enabled and await self._wants_slack(conn, ticket_id, outcome):
-                await conn.execute(
-                    insert(slack_outbox).values(
-                        ticket_id=ticket_id,
-                        kind="ticket",
-                        payload={
-                            "ticket_id": ticket_id,
-                            "message_id": message_row_id,
-                            "decision": outcome.kind,
-                        },
-                        state="pending",
-                        not_before=now,
-                        created_at=now,
-                    )
+                await queue_ticket(
+                    conn,
+                    ticket_id=ticket_id,
+                    now=now,
+                    message_id=message_row_id,
+                    decision=outcome.kind,
                 )
             await self._finish_raw(conn, row.id, "done", now)
             await audit.record(
@@ -575,19 +568,12 @@ class Pipeline:
                 )
             )
             if self.settings.slack.enabled:
-                await conn.execute(
-                    insert(slack_outbox).values(
-                        ticket_id=ticket_id,
-                        kind="ticket",
-                        payload={
-                            "ticket_id": ticket_id,
-                            "message_id": message_row_id,
-                            "decision": "handoff",
-                        },
-                        state="pending",
-                        not_before=now,
-                        created_at=now,
-                    )
+                await queue_ticket(
+                    conn,
+                    ticket_id=ticket_id,
+                    now=now,
+                    message_id=message_row_id,
+                    decision="handoff",
                 )
             await self._finish_raw(conn, row.id, "failed", now, error)
             await audit.record(
@@ -668,21 +654,14 @@ async def record_sent(
             )
         ).first()
     ):
-        await conn.execute(
-            insert(slack_outbox).values(
-                ticket_id=entry.ticket_id,
-                kind="thread_message",
-                payload={
-                    "ticket_id": entry.ticket_id,
-                    "text": f"Sent: {entry.message_id}",
-                    "notice": "mail_sent",
-                    "message_id": entry.message_id,
-                    "author": entry.author,
-                },
-                state="pending",
-                not_before=now,
-                created_at=now,
-            )
+        await queue_thread_message(
+            conn,
+            ticket_id=entry.ticket_id,
+            text=f"Sent: {entry.message_id}",
+            now=now,
+            notice="mail_sent",
+            message_id=entry.message_id,
+            author=entry.author,
         )
 
 
@@ -703,20 +682,13 @@ async def record_send_failure(
         .values(status="waiting", updated_at=now)
     )
     if notify_slack:
-        await conn.execute(
-            insert(slack_outbox).values(
-                ticket_id=entry.ticket_id,
-                kind="ticket",
-                payload={
-                    "ticket_id": entry.ticket_id,
-                    "decision": "send_failed",
-                    "reason": reason,
-                    "outbox_id": entry.id,
-                },
-                state="pending",
-                not_before=now,
-                created_at=now,
-            )
+        await queue_ticket(
+            conn,
+            ticket_id=entry.ticket_id,
+            now=now,
+            decision="send_failed",
+            reason=reason,
+            outbox_id=entry.id,
         )
     await audit.record(
         conn,

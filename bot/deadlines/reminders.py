@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import audit
@@ -26,7 +26,8 @@ from bot.config import DEFAULT_TEMPLATES_DIR, LANGUAGES, Settings
 from bot.deadlines.ledger import BREACH
 from bot.logs import kv
 from bot.store import Store
-from bot.store.schema import deadlines, reminders, slack_outbox
+from bot.store.schema import deadlines, reminders
+from bot.store.slack_queue import queue_card_refresh, queue_thread_message
 from bot.templates import Renderer
 
 log = logging.getLogger(__name__)
@@ -234,12 +235,10 @@ class ReminderWorker:
                 .values(breached_at=now)
             )
         if self.settings.slack.enabled:
-            await _slack(
-                conn, ticket_id, "thread_message", {"ticket_id": ticket_id, "text": text}, now
-            )
+            await queue_thread_message(conn, ticket_id=ticket_id, text=text, now=now)
             if breach:
                 # the card shows the ticket as overdue once re-rendered from the store
-                await _slack(conn, ticket_id, "card_refresh", {"ticket_id": ticket_id}, now)
+                await queue_card_refresh(conn, ticket_id=ticket_id, now=now)
         await audit.record(
             conn,
             "deadline.breached" if breach else "deadline.reminder",
@@ -306,19 +305,4 @@ async def _later_rung_due(conn: AsyncConnection, row: Any, now: datetime) -> boo
 async def _set_state(conn: AsyncConnection, reminder_id: int, state: str) -> None:
     await conn.execute(
         update(reminders).where(reminders.c.id == reminder_id).values(state=state, sent_at=None)
-    )
-
-
-async def _slack(
-    conn: AsyncConnection, ticket_id: int, kind: str, payload: dict[str, Any], now: datetime
-) -> None:
-    await conn.execute(
-        insert(slack_outbox).values(
-            ticket_id=ticket_id,
-            kind=kind,
-            payload=payload,
-            state="pending",
-            not_before=now,
-            created_at=now,
-        )
     )

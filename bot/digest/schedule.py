@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
@@ -28,7 +28,8 @@ from bot.logs import kv
 from bot.mail.compose import make_message_id
 from bot.mail.outbox import enqueue
 from bot.store import Store
-from bot.store.schema import job_runs, mailboxes, slack_outbox
+from bot.store.schema import job_runs, mailboxes
+from bot.store.slack_queue import queue_channel_message
 from bot.store.sql import insert_ignore
 
 log = logging.getLogger(__name__)
@@ -151,16 +152,7 @@ class DigestScheduler:
                 return False
             outbox_id = await self._queue_mail(conn, digest, message_id, cid, now)
             if self.to_slack:
-                await conn.execute(
-                    insert(slack_outbox).values(
-                        ticket_id=None,
-                        kind="channel_message",
-                        payload={"text": digest.rendered.slack},
-                        state="pending",
-                        not_before=now,
-                        created_at=now,
-                    )
-                )
+                await queue_channel_message(conn, text=digest.rendered.slack, now=now)
             await conn.execute(
                 update(job_runs)
                 .where(job_runs.c.key == run.key)

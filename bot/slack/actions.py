@@ -28,7 +28,6 @@ from bot.slack import ids
 from bot.slack.agents import AgentCheckUnavailable, AgentDirectory
 from bot.slack.client import api_error
 from bot.slack.mrkdwn import is_note, slack_to_plain
-from bot.slack.queue import queue_ephemeral, queue_thread_message
 from bot.slack.replies import Actor, AgentReplies, edited_text, held_reply, view_metadata
 from bot.slack.snapshot import inbound_mail, load_snapshot
 from bot.slack.texts import SlackTexts
@@ -36,6 +35,7 @@ from bot.slack.threads import thread_of, ticket_of_thread
 from bot.slack.views import edit_modal, mail_modal
 from bot.store import Store
 from bot.store.schema import outbox, slack_events, tickets
+from bot.store.slack_queue import queue_ephemeral, queue_thread_message
 from bot.templates import Renderer
 
 log = logging.getLogger(__name__)

@@ -22,12 +22,12 @@ from bot.mail.outbox import enqueue
 from bot.policy import check_text, warning_text
 from bot.slack import ids
 from bot.slack.mrkdwn import escape, slack_to_plain
-from bot.slack.queue import queue_ephemeral, queue_thread_message
 from bot.slack.snapshot import latest_inbound, load_snapshot, pending_agent_mail
 from bot.slack.texts import SlackTexts
 from bot.slack.threads import ticket_of_thread
 from bot.slack.views import policy_blocks, queued_blocks
 from bot.store.schema import outbox, shipments, slack_events, tickets
+from bot.store.slack_queue import queue_ephemeral, queue_thread_message
 from bot.templates import Renderer
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import insert, select
 
 from bot.clock import ManualClock
 from bot.slack import ids
-from bot.slack.queue import queue_channel_message, queue_thread_message
 from bot.store import Store
 from bot.store.schema import messages, slack_outbox, slack_threads
+from bot.store.slack_queue import queue_channel_message, queue_thread_message
 from tests.slack.conftest import CHANNEL
 from tests.slack.emulator import SlackEmulator
 from tests.slack.seed import BUYER_TEXT, seed_ticket

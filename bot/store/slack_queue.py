@@ -40,6 +40,15 @@ async def _queue(
     return int(result.scalar_one())
 
 
+async def queue_ticket(
+    conn: AsyncConnection, *, ticket_id: int, now: datetime, **facts: Any
+) -> int:
+    """Show the ticket to agents: its card (first time) or its news in the thread (later)."""
+    return await _queue(
+        conn, "ticket", {"ticket_id": ticket_id, **facts}, now=now, ticket_id=ticket_id
+    )
+
+
 async def queue_thread_message(
     conn: AsyncConnection,
     *,
@@ -49,9 +58,13 @@ async def queue_thread_message(
     blocks: list[dict[str, Any]] | None = None,
     replace_ts: str | None = None,
     refresh_card: bool = False,
+    **extra: Any,
 ) -> int:
-    """Post ``text`` into the ticket's thread (or, with ``replace_ts``, rewrite that post)."""
-    payload: dict[str, Any] = {"ticket_id": ticket_id, "text": text}
+    """Post ``text`` into the ticket's thread (or, with ``replace_ts``, rewrite that post).
+
+    ``extra`` keys travel in the payload for the worker (e.g. ``notice="mail_sent"``).
+    """
+    payload: dict[str, Any] = {"ticket_id": ticket_id, "text": text, **extra}
     if blocks:
         payload["blocks"] = blocks
     if replace_ts:
