@@ -13,7 +13,7 @@ import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -95,6 +95,10 @@ class ShopSettings:
     timezone: str = "Asia/Tokyo"
     auto_replies_per_sender_per_day: int = 3
     confidence_threshold: float = 0.0  # 0 = the classifier's own calibrated threshold
+    # Whether replies may carry carrier tracking links (Amazon's stance on them is unverified).
+    tracking_links: bool = True
+    # Typical days from dispatch abroad to the buyer's door, told to buyers of cross-border parcels.
+    international_transit_days: tuple[int, int] = (7, 14)
 
     @property
     def address(self) -> str:
@@ -116,6 +120,7 @@ class SlackSettings:
     agent_group: str | None = None
     escalation_mention: str | None = None
     undo_seconds: float = 10.0
+    agent_language: str = "ja"  # reminders and other agent-facing text: ja, en or zh
 
     @property
     def enabled(self) -> bool:
@@ -132,7 +137,9 @@ class DeadlineSettings:
     business_hours: tuple[time, time] = (time(10, 0), time(18, 0))
     business_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
     business_target_hours: float = 8.0
+    # ISO dates ("2026-12-31") or inclusive ranges ("2026-12-29..2027-01-03") the shop is shut.
     closed_days: tuple[str, ...] = ()
+    public_holidays: bool = True  # Japanese public holidays count as closed under ``business``
 
 
 @dataclass(frozen=True)
@@ -371,11 +378,33 @@ def _list(value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in str(value).split(",") if v.strip())
 
 
+def _day_range(name: str, value: Any) -> tuple[int, int]:
+    days = [_int(name, v, "7,14") for v in _list(value)]
+    if len(days) != 2 or not 0 < days[0] <= days[1]:
+        raise ConfigError(name, f"{value!r} is not a range of days (low, high)", "7,14")
+    return days[0], days[1]
+
+
 def _clock_time(name: str, value: Any) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(name, f"{value!r} is not a time of day", "09:00") from None
+
+
+def _closed_days(name: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Check each closed day is an ISO date or an ordered ``first..last`` range of them."""
+    for value in values:
+        parts = value.split("..")
+        try:
+            dates = [date.fromisoformat(part.strip()) for part in parts]
+        except ValueError:
+            dates = []
+        if len(parts) > 2 or not dates or dates[0] > dates[-1]:
+            raise ConfigError(
+                name, f"{value!r} is not a date or a range of dates", "2026-12-29..2027-01-03"
+            )
+    return values
 
 
 def _zone(name: str, value: str) -> str:
@@ -616,6 +645,19 @@ def load_settings(
             pick("MADOGUCHI_CONFIDENCE_THRESHOLD", "shop", "confidence_threshold", default=0.0),
             "0.8",
         ),
+        tracking_links=_bool(
+            "MADOGUCHI_TRACKING_LINKS",
+            pick("MADOGUCHI_TRACKING_LINKS", "shop", "tracking_links", default=True),
+        ),
+        international_transit_days=_day_range(
+            "MADOGUCHI_INTERNATIONAL_TRANSIT_DAYS",
+            pick(
+                "MADOGUCHI_INTERNATIONAL_TRANSIT_DAYS",
+                "shop",
+                "international_transit_days",
+                default=[7, 14],
+            ),
+        ),
     )
     if (
         shop.marketplace == "amazon_jp"
@@ -666,6 +708,11 @@ def load_settings(
             "MADOGUCHI_SLACK_UNDO_SECONDS",
             pick("MADOGUCHI_SLACK_UNDO_SECONDS", "slack", "undo_seconds", default=10),
             "10",
+        ),
+        agent_language=_choice(
+            "MADOGUCHI_SLACK_LANGUAGE",
+            str(pick("MADOGUCHI_SLACK_LANGUAGE", "slack", "language", default="ja")),
+            LANGUAGES,
         ),
     )
     if slack.bot_token and not slack.channel:
@@ -721,7 +768,14 @@ def load_settings(
             pick("MADOGUCHI_BUSINESS_TARGET_HOURS", "deadlines", "target_hours", default=8),
             "8",
         ),
-        closed_days=_list(pick("", "deadlines", "closed_days", default=[])),
+        closed_days=_closed_days(
+            "deadlines.closed_days",
+            _list(pick("MADOGUCHI_CLOSED_DAYS", "deadlines", "closed_days", default=[])),
+        ),
+        public_holidays=_bool(
+            "MADOGUCHI_PUBLIC_HOLIDAYS",
+            pick("MADOGUCHI_PUBLIC_HOLIDAYS", "deadlines", "public_holidays", default=True),
+        ),
     )
 
     languages = _list(

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.config import MailboxSettings, Settings
+from bot.deadlines.reminders import ReminderWorker
+from bot.digest.schedule import DigestScheduler
 from bot.errors import ConfigError, MailboxError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
@@ -86,6 +88,7 @@ class Desk:
         # Later stages (Slack, deadlines, digests) add their loops and their run-once steps here.
         self.loops: list[Loop] = []
         self.once_steps: list[tuple[str, OnceStep]] = []
+        self.slack: Any = None  # the Slack desk (bot.slack.SlackDesk) when Slack is configured
         self._work = asyncio.Event()  # set when a watcher stored new mail
         self._send = asyncio.Event()  # set when a reply was queued
         self._started = False
@@ -112,9 +115,20 @@ class Desk:
             self.clock,
             worker=self.settings.worker_id,
             max_attempts=self.settings.outbox.max_attempts,
-            on_sent=record_sent,
+            on_sent=functools.partial(record_sent, notify_slack=slack),
             on_failed=functools.partial(record_send_failure, notify_slack=slack),
         )
+        reminders = ReminderWorker(self.store, self.clock, self.settings)
+        digests = DigestScheduler(
+            self.store, self.clock, self.settings, on_mail=self.notify_reply_queued
+        )
+        self.loops += [reminders.run, digests.run]
+        # Reminders and digests queue Slack posts, so the Slack step comes after them.
+        self.once_steps += [("reminders", reminders.fire_due), ("digests", digests.run_due)]
+        if slack:
+            from bot.slack import attach_slack
+
+            self.slack = attach_slack(self)
         self._started = True
 
     def notify_reply_queued(self) -> None:
@@ -211,11 +225,23 @@ class Desk:
         tasks.append(asyncio.create_task(self._outbox_loop(stop)))
         tasks.extend(asyncio.create_task(loop(stop)) for loop in self.loops)
         stopper = asyncio.create_task(stop.wait())
+        running = set(tasks)
         try:
-            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                if task is not stopper and task.exception():
-                    raise task.exception()  # type: ignore[misc]
+            while not stop.is_set() and running:
+                done, _ = await asyncio.wait(
+                    [*running, stopper], return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done - {stopper}:
+                    running.discard(task)
+                    error = task.exception()
+                    if error is not None:
+                        # A loop died of a bug: stop the process so its supervisor restarts it
+                        # (all work is in the store; nothing is lost).
+                        log.error(
+                            kv("desk.loop_failed", error=type(error).__name__, detail=str(error))
+                        )
+                        raise error
+                    log.warning(kv("desk.loop_ended", remaining=len(running)))
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -225,9 +251,18 @@ class Desk:
     async def _process_loop(self, stop: asyncio.Event) -> None:
         assert self.pipeline is not None
         log.info(kv("pipeline.start", worker=self.settings.worker_id))
+        failures = 0
         while not stop.is_set():
             self._work.clear()
-            rows = await self.pipeline.claim(limit=10)
+            try:
+                rows = await self.pipeline.claim(limit=10)
+            except Exception as exc:  # the store is unreachable: wait and try again
+                failures += 1
+                wait = min(2**failures, 60)
+                log.warning(kv("pipeline.store_error", error=type(exc).__name__, retry_in=wait))
+                await _wait(stop, None, wait)
+                continue
+            failures = 0
             for i, row in enumerate(rows):
                 if stop.is_set():
                     # Give back what we will not finish so another process can take it now.
@@ -255,7 +290,7 @@ class Desk:
             self._send.clear()
             try:
                 sent = await self.sender.send_due()
-            except Exception as exc:
+            except Exception as exc:  # keep the loop alive; entries stay in the store
                 log.exception(kv("outbox.error", error=type(exc).__name__))
                 sent = 0
             if sent == 0:

@@ -89,7 +89,12 @@ async def find_ticket(
         hit = (
             await conn.execute(
                 select(tickets.c.id)
-                .where(tickets.c.order_id.in_(cited), tickets.c.updated_at > now - ORDER_WINDOW)
+                .where(
+                    tickets.c.order_id.in_(cited),
+                    tickets.c.updated_at > now - ORDER_WINDOW,
+                    # tickets opened only by auto-replies or bounces are not conversations
+                    tickets.c.last_inbound_at.is_not(None),
+                )
                 .order_by(tickets.c.updated_at.desc(), tickets.c.id.desc())
                 .limit(1)
             )
@@ -101,6 +106,7 @@ async def find_ticket(
         query = select(tickets.c.id).where(
             tickets.c.buyer_address.in_(senders),
             tickets.c.status.in_(OPEN_STATUSES),
+            tickets.c.last_inbound_at.is_not(None),
             tickets.c.updated_at > now - SENDER_WINDOW,
         )
         if cited:

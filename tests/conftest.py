@@ -6,10 +6,10 @@ With ``CI=true`` a missing server or missing shared data is a failure, never a s
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -76,15 +76,15 @@ async def _pg_exec(sql: str) -> None:
         await conn.close()
 
 
-def _run(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine to the end from sync code, even while a test's loop is running."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+def _blocking(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run a coroutine to the end from sync code, even inside a running event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def _pg_available() -> str | None:
     try:
-        _run(_pg_exec("SELECT 1"))
+        _blocking(lambda: _pg_exec("SELECT 1"))
     except Exception as exc:
         return f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {type(exc).__name__}: {exc}"
     return None
@@ -96,8 +96,8 @@ def pg_template() -> Iterator[str]:
     problem = _pg_available()
     require(problem is None, problem or "")
     name = f"madoguchi_tpl_{os.getpid()}"
-    _run(_pg_exec(f"DROP DATABASE IF EXISTS {name}"))
-    _run(_pg_exec(f"CREATE DATABASE {name}"))
+    _blocking(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    _blocking(lambda: _pg_exec(f"CREATE DATABASE {name}"))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
     async def migrate() -> None:
@@ -105,18 +105,27 @@ def pg_template() -> Iterator[str]:
         await store.migrate()
         await store.close()
 
-    _run(migrate())
+    _blocking(migrate)
     yield name
-    _run(_pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    _blocking(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture
 def pg_url(pg_template: str) -> Iterator[str]:
     """The URL of a fresh, migrated PostgreSQL database, dropped after the test."""
     name = f"madoguchi_t_{uuid.uuid4().hex[:12]}"
-    _run(_pg_exec(f"CREATE DATABASE {name} TEMPLATE {pg_template}"))
+    _blocking(lambda: _pg_exec(f"CREATE DATABASE {name} TEMPLATE {pg_template}"))
     yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    _run(_pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    _blocking(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def empty_pg_url(pg_template: str) -> Iterator[str]:
+    """The URL of a fresh, EMPTY PostgreSQL database (no tables), dropped after the test."""
+    name = f"madoguchi_e_{uuid.uuid4().hex[:12]}"
+    _blocking(lambda: _pg_exec(f"CREATE DATABASE {name}"))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    _blocking(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture
@@ -136,7 +145,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             await store.migrate()
             await store.close()
 
-        _run(migrate())
+        _blocking(migrate)
         return url
     return str(request.getfixturevalue("pg_url"))
 

@@ -43,7 +43,7 @@ class OutboxEntry:
     """One stored reply as the sender sees it."""
 
     id: int
-    ticket_id: int
+    ticket_id: int | None  # None for mail to the seller (digests)
     message_id: str
     mail_from: str
     rcpt_to: list[str]
@@ -260,7 +260,7 @@ def make_transport(
 async def enqueue(
     conn: AsyncConnection,
     *,
-    ticket_id: int,
+    ticket_id: int | None,
     decision_id: int | None,
     message_id: str,
     mail_from: str,
@@ -356,7 +356,7 @@ class OutboxSender:
         )
         if not rows:
             return 0
-        names = await self._mailbox_names({row.ticket_id for row in rows})
+        names = await self._mailbox_names({r.ticket_id for r in rows if r.ticket_id is not None})
         entries = [
             OutboxEntry(
                 row.id,
@@ -383,6 +383,8 @@ class OutboxSender:
 
     async def _mailbox_names(self, ticket_ids: set[int]) -> dict[int, str]:
         """Ticket id → the name of the mailbox it came in on (for the Sent folder)."""
+        if not ticket_ids:
+            return {}
         async with self.store.connect() as conn:
             rows = await conn.execute(
                 select(tickets.c.id, mailboxes.c.name)
