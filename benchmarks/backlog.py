@@ -3,7 +3,7 @@
 Beside it, in the same run, the raw rate of sending the same number of replies with aiosmtplib
 over one connection to the same SMTP server: the ceiling the desk is measured against.
 
-    PYTHONPATH=. /work/venv/bin/python benchmarks/backlog.py [--mails 2000] [--database URL]
+    python benchmarks/backlog.py [--mails 2000] [--database URL]
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosmtplib
-
-from benchmarks.harness import (
+from support.harness import (
     SinkProcess,
     buyers,
     desk_settings,
@@ -31,6 +30,7 @@ from benchmarks.harness import (
     start_dovecot,
     write_results,
 )
+
 from bot.mail.compose import compose, make_message_id, reply_subject
 from bot.orders import import_orders
 from bot.service import Desk

@@ -7,7 +7,7 @@ delay after the first change it sees), the floor any IDLE client can reach. Time
 moment the MTA starts handing the mail over (the start of the LMTP transaction). (Watching the desk's own folder would not
 do: the desk's reads touch that folder's index, which restarts Dovecot's notify timer.)
 
-    PYTHONPATH=. /work/venv/bin/python benchmarks/push_latency.py [--mails 50]
+    python benchmarks/push_latency.py [--mails 50]
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aioimaplib
-
-from benchmarks.harness import (
+from support.harness import (
+    DovecotServer,
     SinkProcess,
     buyers,
     desk_settings,
@@ -35,11 +35,11 @@ from benchmarks.harness import (
     summary,
     write_results,
 )
+
 from bot.mail.imap_connection import tls_context
 from bot.orders import import_orders
 from bot.service import Desk
 from bot.store import open_store
-from tests.servers import DovecotServer
 
 P50_FACTOR = 1.5  # p50 ≤ 1.5 × Dovecot's own notify time
 P99_LIMIT = 2.0  # seconds

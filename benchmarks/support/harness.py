@@ -17,12 +17,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings, load_settings
-from tests.mailfactory import buyer_mail
-from tests.servers import DovecotServer, SelfSignedCertificate
+__all__ = [
+    "Buyer",
+    "DovecotServer",
+    "SinkProcess",
+    "buyers",
+    "desk_settings",
+    "orders_csv",
+    "percentile",
+    "print_table",
+    "question",
+    "start_dovecot",
+    "summary",
+    "write_results",
+]
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+ROOT = HERE.parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the server helpers live in tests/, which is not installed
+
+from bot.config import Settings, load_settings  # noqa: E402
+from tests.mailfactory import buyer_mail  # noqa: E402
+from tests.servers import DovecotServer, SelfSignedCertificate  # noqa: E402
 
 
 @dataclass(frozen=True)
