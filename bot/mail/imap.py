@@ -5,8 +5,8 @@ watcher first fetches every UID above it (backfill), in batches, and commits eac
 bytes together with the new checkpoint, so nothing delivered while it was away is missed and
 nothing is stored twice. Then it IDLEs; each change, and each IDLE renewal, runs the same sync.
 
-Mail is read with ``BODY.PEEK[]``: the watcher never sets or reads ``\\Seen``, because people
-read the mailbox too.
+The folder is opened with EXAMINE (read-only) and mail is read with ``BODY.PEEK[]``: the
+watcher never sets or reads ``\\Seen`` (or any flag), because people read the mailbox too.
 
 Safe defaults when there is no usable checkpoint:
 
@@ -15,9 +15,10 @@ Safe defaults when there is no usable checkpoint:
   a year-old mailbox. The checkpoint is written when this first sync completes; a crash before
   that repeats it, and the store ignores the mails it already holds.
 * UIDVALIDITY changed (the folder was rebuilt): every UID is new to us, so the watcher stores
-  mail since the later of the horizon above and a day before its last checkpoint, under the new
-  UIDVALIDITY. The pipeline finds each one it has seen before by Message-ID or content hash
-  and marks it ``duplicate``: nothing old is answered again.
+  mail since the earlier of that horizon and a day before its last checkpoint (nothing that
+  arrived while it was away is skipped), under the new UIDVALIDITY. The pipeline finds each
+  one it has seen before by Message-ID or content hash and marks it ``duplicate``: nothing old
+  is answered again.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class ImapWatcher:
         self.auth_backoff_cap = auth_backoff_cap
         self.batch_uids = batch_uids
         self.connection: ImapConnection | None = None
-        self.connects = 0  # how many times a connection was opened (tests, doctor)
+        self.connects = 0  # how many times a connection was opened (logged; tests read it)
 
     # --- one sync ----------------------------------------------------------------------------
 

@@ -175,6 +175,7 @@ class SmtpTransport:
                 client.close()
 
     async def deliver(self, entry: OutboxEntry) -> None:
+        """Send over the shared connection, then file the copy in Sent (before returning)."""
         async with self._lock:
             await self._send(entry)
             self._last_used = time.monotonic()
@@ -231,6 +232,7 @@ class SmtpTransport:
             raise OutboxError(f"cannot check the Sent folder: {exc}") from exc
 
     async def close(self) -> None:
+        """QUIT the SMTP connection and log out of the Sent folders."""
         client, self._client = self._client, None
         if client is not None and client.is_connected:
             try:
