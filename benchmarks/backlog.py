@@ -127,8 +127,9 @@ async def main(count: int, database_url: str | None) -> None:
             ("desk / raw", f"{ratio:.0%} (target ≥ {TARGET:.0%})"),
         ]
         print_table("backlog", rows)
+        dialect = settings.database_url.split(":", 1)[0].split("+", 1)[0]
         path = write_results(
-            "backlog",
+            "backlog" if dialect == "sqlite" else f"backlog-{dialect}",
             {
                 "mails": count,
                 "store": settings.database_url.split(":", 1)[0],
