@@ -10,6 +10,7 @@ is how a dead connection looks to a client.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import imaplib
 import os
@@ -199,6 +200,7 @@ class DovecotServer:
                 stderr=stderr,
                 start_new_session=True,  # its own process group, so stop() reaches every child
             )
+        atexit.register(self.stop)  # never leave a Dovecot behind if a run is interrupted
         for port in (self.imap_port, self.imaps_port, self.lmtp_port):
             wait_for_port(port)
 
