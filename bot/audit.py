@@ -32,3 +32,24 @@ async def record(
             detail=detail,
         )
     )
+
+
+async def record_many(conn: AsyncConnection, rows: list[dict[str, Any]], *, now: datetime) -> None:
+    """Append several events at once; each row has ``kind`` and optional ``ticket_id``,
+    ``raw_mail_id``, ``actor``, and ``detail``."""
+    if not rows:
+        return
+    await conn.execute(
+        insert(events),
+        [
+            {
+                "at": now,
+                "kind": r["kind"],
+                "ticket_id": r.get("ticket_id"),
+                "raw_mail_id": r.get("raw_mail_id"),
+                "actor": r.get("actor"),
+                "detail": r.get("detail", {}),
+            }
+            for r in rows
+        ],
+    )

@@ -13,7 +13,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -450,35 +450,53 @@ def _order_from_rows(row: Any, parcels: Sequence[Any]) -> Order:
     )
 
 
+async def get_orders(conn: AsyncConnection, order_ids: Iterable[str]) -> dict[str, Order]:
+    """Orders by ID, with their shipments (IDs not on file are simply absent)."""
+    wanted = set(order_ids)
+    if not wanted:
+        return {}
+    rows = (await conn.execute(select(orders).where(orders.c.order_id.in_(wanted)))).all()
+    parcels: dict[str, list[Any]] = {}
+    for p in await conn.execute(
+        select(shipments).where(shipments.c.order_id.in_(wanted)).order_by(shipments.c.id)
+    ):
+        parcels.setdefault(p.order_id, []).append(p)
+    return {r.order_id: _order_from_rows(r, parcels.get(r.order_id, ())) for r in rows}
+
+
 async def get_order(conn: AsyncConnection, order_id: str) -> Order | None:
     """One order by its ID, with its shipments."""
-    row = (await conn.execute(select(orders).where(orders.c.order_id == order_id))).first()
-    if row is None:
-        return None
-    parcels = (
+    return (await get_orders(conn, [order_id])).get(order_id)
+
+
+def _bare_address(address: str) -> str:
+    # Amazon may add "+case" tags to relay addresses; the order file holds the bare alias.
+    local, _, domain = address.lower().partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+async def orders_of_buyers(
+    conn: AsyncConnection, addresses: Iterable[str], *, limit: int = 5
+) -> dict[str, list[Order]]:
+    """Each buyer's most recent orders by address (relay addresses match as they are)."""
+    forms = {a: {a.lower(), _bare_address(a)} for a in addresses}
+    every = set().union(*forms.values()) if forms else set()
+    if not every:
+        return {}
+    rows = (
         await conn.execute(
-            select(shipments).where(shipments.c.order_id == order_id).order_by(shipments.c.id)
+            select(orders.c.order_id, func.lower(orders.c.buyer_email).label("email"))
+            .where(func.lower(orders.c.buyer_email).in_(every))
+            .order_by(orders.c.updated_at.desc(), orders.c.order_id.desc())
         )
     ).all()
-    return _order_from_rows(row, parcels)
+    chosen = {
+        a: [r.order_id for r in rows if r.email in wanted][:limit] for a, wanted in forms.items()
+    }
+    found = await get_orders(conn, {o for ids in chosen.values() for o in ids})
+    return {a: [found[o] for o in ids if o in found] for a, ids in chosen.items()}
 
 
 async def orders_of_buyer(conn: AsyncConnection, address: str, *, limit: int = 5) -> list[Order]:
     """The buyer's most recent orders by address (relay addresses match as they are)."""
-    local, _, domain = address.lower().partition("@")
-    # Amazon may add "+case" tags to relay addresses; the order file holds the bare alias.
-    bare = f"{local.split('+', 1)[0]}@{domain}"
-    ids = (
-        (
-            await conn.execute(
-                select(orders.c.order_id)
-                .where(func.lower(orders.c.buyer_email).in_({address.lower(), bare}))
-                .order_by(orders.c.updated_at.desc(), orders.c.order_id.desc())
-                .limit(limit)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    found = [await get_order(conn, order_id) for order_id in ids]
-    return [o for o in found if o is not None]
+    return (await orders_of_buyers(conn, [address], limit=limit)).get(address, [])

@@ -8,26 +8,31 @@ the raw mail claimable again; nothing is half-done and nothing is done twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass, replace
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import audit
 from bot.act import GateFacts, Outcome, buyer_display_name, decide, reference_time
 from bot.clock import Clock
 from bot.config import Settings
-from bot.deadlines import close_deadlines, open_deadline
+from bot.deadlines import open_deadlines
+from bot.deadlines.ledger import close_deadlines_of
 from bot.logs import kv
 from bot.mail.compose import compose, make_message_id, reply_subject
 from bot.mail.message import BuyerMail
-from bot.mail.outbox import OutboxEntry, enqueue
+from bot.mail.outbox import OutboxEntry
 from bot.mail.parse import parse_mail
 from bot.nlp import Understanding, understand
-from bot.orders import Order, get_order, orders_of_buyer
+from bot.orders import Order, get_orders, orders_of_buyers
 from bot.router import HandlerContext, Router, TicketView
 from bot.store import Store
 from bot.store.schema import (
@@ -39,8 +44,9 @@ from bot.store.schema import (
     tickets,
 )
 from bot.store.slack_queue import queue_thread_message, queue_ticket
+from bot.store.sql import insert_many
 from bot.templates import Renderer
-from bot.threads import find_ticket
+from bot.threads import ThreadKeys, TicketFacts, TicketIndex, thread_keys
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,51 @@ class Processed:
     error: str | None = None
 
 
+class _ClaimLost(RuntimeError):
+    """Some of a batch's leases ran out before it could be written."""
+
+
+# Columns a later mail may change on its ticket.
+_TICKET_CHANGES = (
+    "status",
+    "updated_at",
+    "angry",
+    "claim_risk",
+    "intent",
+    "last_inbound_at",
+    "closed_at",
+    "order_id",
+)
+_UPDATE_TICKET = (
+    update(tickets)
+    .where(tickets.c.id == bindparam("tid"))
+    .values({c: bindparam(f"b_{c}") for c in _TICKET_CHANGES})
+)
+_FINISH_RAW = (
+    update(raw_mails)
+    .where(raw_mails.c.id == bindparam("rid"))
+    .values(
+        state=bindparam("b_state"),
+        error=bindparam("b_error"),
+        processed_at=bindparam("b_now"),
+        claimed_by=None,
+        claimed_until=None,
+    )
+)
+
+
+async def _rows_by_id(
+    conn: AsyncConnection, table: Table, ids: Iterable[int]
+) -> dict[int, Row[Any]]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    pk = next(iter(table.primary_key.columns))
+    return {
+        int(r._mapping[pk.name]): r for r in await conn.execute(select(table).where(pk.in_(wanted)))
+    }
+
+
 def _jsonable(nlu: Understanding) -> dict[str, Any]:
     return {
         **nlu.to_contract(None),
@@ -75,8 +126,60 @@ def _jsonable(nlu: Understanding) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Item:
+    """One claimed raw mail on its way through a batch."""
+
+    row: Any
+    mail: BuyerMail
+    nlu: Understanding
+    keys: ThreadKeys
+
+
+@dataclass
+class _TicketState:
+    """A ticket as the batch sees it: the stored row plus what earlier mails changed."""
+
+    key: int  # its id, or a placeholder above every stored id until it is inserted
+    new: bool
+    values: dict[str, Any]
+    changed: bool = False
+
+
+@dataclass
+class _Facts:
+    """Everything the batch's decisions read from the store, loaded with a few queries."""
+
+    index: TicketIndex
+    tickets: dict[int, _TicketState]
+    known_ids: dict[str, int]  # Message-ID → ticket of a message already stored
+    known_hashes: dict[str, int]  # content hash → ticket of a mail already stored
+    orders: dict[str, Order]
+    buyer_orders: dict[str, list[Order]]
+    auto_replies: Counter[str]  # automatic replies to each sender in the last 24 h
+    ticket_counts: Counter[str]  # tickets of each sender
+    slack_threads: set[int]
+
+
+@dataclass
+class _Writes:
+    """The rows one batch writes, in the order foreign keys need them."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    deadlines: list[tuple[int, int, str]] = field(default_factory=list)  # ticket, message, policy
+    slack: list[dict[str, Any]] = field(default_factory=list)
+    raw_states: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+_PLACEHOLDER = 1 << 62  # ticket keys above this are not inserted yet
+_STATUS = {"reply": "answered", "handoff": "waiting", "none": "closed"}
+
+
 class Pipeline:
-    """Processes claimed raw mails into decisions."""
+    """Processes claimed raw mails into decisions, a batch per transaction."""
 
     def __init__(
         self,
@@ -95,6 +198,7 @@ class Pipeline:
         self.renderer = renderer
         self.policies = policies or {}  # mailbox id → deadline policy
         self.worker = settings.worker_id
+        self._domain = settings.shop.address.split("@", 1)[1]
 
     async def claim(self, limit: int = 20) -> list[Any]:
         """Lease up to ``limit`` raw mails waiting to be processed."""
@@ -109,16 +213,27 @@ class Pipeline:
 
     async def process_pending(self, limit: int = 20) -> list[Processed]:
         """Claim and process up to ``limit`` waiting mails."""
-        results = []
-        for row in await self.claim(limit):
-            results.append(await self.process(row))
-        return results
+        rows = await self.claim(limit)
+        return await self.process_batch(rows) if rows else []
 
     async def process(self, row: Any) -> Processed:
         """Process one claimed raw mail; unexpected errors are retried, then handed to a human."""
+        (result,) = await self.process_batch([row])
+        return result
+
+    async def process_batch(self, rows: Sequence[Any]) -> list[Processed]:
+        """Process claimed raw mails in one transaction, in arrival order.
+
+        If the batch fails, each mail is tried alone, so one bad mail cannot hold back the
+        others; a mail that keeps failing is handed to a human.
+        """
         try:
-            return await self._process(row)
+            return await self._process_batch(list(rows))
         except Exception as exc:
+            if len(rows) > 1:
+                log.warning(kv("pipeline.batch_failed", mails=len(rows), error=type(exc).__name__))
+                return [result for row in rows for result in await self.process_batch([row])]
+            (row,) = rows
             log.exception(
                 kv(
                     "pipeline.error",
@@ -129,344 +244,379 @@ class Pipeline:
             )
             if row.attempts < MAX_ATTEMPTS:
                 await self.store.release(raw_mails, row.id, worker=self.worker)
-                return Processed(row.id, "skipped", error=str(exc))
-            return await self._give_up(row, f"{type(exc).__name__}: {exc}")
+                return [Processed(row.id, "skipped", error=str(exc))]
+            return [await self._give_up(row, f"{type(exc).__name__}: {exc}")]
 
-    async def _process(self, row: Any) -> Processed:
+    async def _process_batch(self, rows: list[Any]) -> list[Processed]:
+        if not rows:
+            return []
         now = self.clock.now()
-        mail = parse_mail(row.raw)
-        nlu = understand(mail.subject, mail.new_text, mail_date=reference_time(mail, now))
-        shop = self.settings.shop
+        items = []
+        for row in sorted(rows, key=lambda r: r.id):
+            mail = parse_mail(row.raw)
+            nlu = understand(mail.subject, mail.new_text, mail_date=reference_time(mail, now))
+            items.append(_Item(row, mail, nlu, thread_keys(mail, nlu.order_ids)))
+            await asyncio.sleep(0)  # let mail in flight (SMTP, IMAP) move between mails
         async with self.store.begin() as conn:
-            if not await self._still_ours(conn, row.id):
-                return Processed(row.id, "skipped", error="claim lost")
-            duplicate = await self._duplicate_of(conn, row, mail)
-            if duplicate is not None:
-                await self._finish_raw(conn, row.id, "duplicate", now)
-                await audit.record(
-                    conn, "mail.duplicate", now=now, raw_mail_id=row.id, ticket_id=duplicate
+            ours = await self._still_ours(conn, [i.row.id for i in items])
+            if len(ours) != len(items):
+                # Leases ran out mid-way: decide nothing, let the current holders do it.
+                raise _ClaimLost(f"{len(items) - len(ours)} of {len(items)} claims lost")
+            facts = await self._load_facts(conn, items, now)
+            writes = _Writes()
+            planned = []
+            for item in items:
+                planned.append(await self._decide(item, facts, writes, now))
+                await asyncio.sleep(0)
+            results = await self._write(conn, items, planned, facts, writes, now)
+        for result in results:
+            if result.state == "duplicate":
+                log.info(
+                    kv("pipeline.duplicate", raw_mail=result.raw_mail_id, ticket=result.ticket_id)
                 )
-                log.info(kv("pipeline.duplicate", raw_mail=row.id, ticket=duplicate))
-                return Processed(row.id, "duplicate", ticket_id=duplicate, mail=mail, nlu=nlu)
-
-            ticket_id, how = await find_ticket(conn, mail, nlu.order_ids, now=now)
-            ticket_row = None
-            if ticket_id is not None:
-                ticket_row = (
-                    await conn.execute(select(tickets).where(tickets.c.id == ticket_id))
-                ).first()
-            order, candidates = await self._find_order(conn, mail, nlu, ticket_row)
-            sender = mail.reply_address
-            gate = GateFacts(
-                shop_addresses=shop.addresses,
-                auto_replies_to_sender_24h=await self._auto_replies_to(conn, sender, now),
-            )
-            earlier = 0
-            if sender:
-                earlier = int(
-                    (
-                        await conn.execute(
-                            select(func.count())
-                            .select_from(tickets)
-                            .where(
-                                tickets.c.buyer_address == sender, tickets.c.id != (ticket_id or -1)
-                            )
-                        )
-                    ).scalar_one()
-                )
-            ctx = HandlerContext(
-                mail=mail,
-                nlu=nlu,
-                shop=shop,
-                ticket=TicketView(
-                    id=ticket_id or 0, is_new=ticket_id is None, earlier_tickets=earlier
-                ),
-                now=now,
-                order=order,
-                orders=tuple(candidates),
-            )
-            outcome = await decide(self.router, self.renderer, ctx, gate)
-
-            ticket_id = await self._save_ticket(
-                conn, ticket_row, mail, nlu, outcome, order, row.mailbox_id, now
-            )
-            message_row_id = await self._save_message(conn, ticket_id, row.id, mail, nlu, now)
-            decision_id = int(
-                (
-                    await conn.execute(
-                        insert(decisions)
-                        .values(
-                            message_id=message_row_id,
-                            ticket_id=ticket_id,
-                            kind=outcome.kind,
-                            intent=nlu.intent,
-                            handler=outcome.handler,
-                            template=outcome.template,
-                            reason=outcome.reason,
-                            draft=outcome.draft,
-                            facts={
-                                **outcome.facts,
-                                "order_id": order.order_id if order else None,
-                                "thread": how,
-                            },
-                            created_at=now,
-                        )
-                        .returning(decisions.c.id)
+            elif result.outcome is not None and result.nlu is not None:
+                log.info(
+                    kv(
+                        "pipeline.decided",
+                        raw_mail=result.raw_mail_id,
+                        ticket=result.ticket_id,
+                        intent=result.nlu.intent,
+                        confidence=f"{result.nlu.confidence:.2f}",
+                        decision=result.outcome.kind,
+                        thread=result.thread,
                     )
-                ).scalar_one()
-            )
-            outbox_id = None
-            if outcome.kind == "reply" and outcome.body and sender:
-                outbox_id = await self._enqueue_reply(
-                    conn, ticket_id, decision_id, row.id, mail, outcome.body, now
                 )
-            if outcome.kind in ("reply", "handoff"):
-                policy = self.policies.get(row.mailbox_id, self.settings.deadlines.policy)
-                await open_deadline(
-                    conn,
-                    ticket_id=ticket_id,
-                    message_id=message_row_id,
-                    policy=policy,
-                    now=now,
-                    settings=self.settings.deadlines,
-                    tz=shop.timezone,
-                )
-            if self.settings.slack.enabled and await self._wants_slack(conn, ticket_id, outcome):
-                await queue_ticket(
-                    conn,
-                    ticket_id=ticket_id,
-                    now=now,
-                    message_id=message_row_id,
-                    decision=outcome.kind,
-                )
-            await self._finish_raw(conn, row.id, "done", now)
-            await audit.record(
-                conn,
-                f"decision.{outcome.kind}",
-                now=now,
-                ticket_id=ticket_id,
-                raw_mail_id=row.id,
-                intent=nlu.intent,
-                confidence=round(nlu.confidence, 3),
-                angry=nlu.angry,
-                handler=outcome.handler,
-                reason=outcome.reason,
-                thread=how,
-            )
-        log.info(
-            kv(
-                "pipeline.decided",
-                raw_mail=row.id,
-                ticket=ticket_id,
-                intent=nlu.intent,
-                confidence=f"{nlu.confidence:.2f}",
-                decision=outcome.kind,
-                thread=how,
-            )
-        )
-        return Processed(
-            row.id,
-            "done",
-            ticket_id=ticket_id,
-            message_row_id=message_row_id,
-            mail=mail,
-            nlu=nlu,
-            outcome=outcome,
-            thread=how,
-            order_id=order.order_id if order else None,
-            outbox_id=outbox_id,
-        )
+        return results
 
     # --- facts -------------------------------------------------------------------------------
 
-    async def _still_ours(self, conn: AsyncConnection, raw_id: int) -> bool:
-        stmt = select(raw_mails.c.state, raw_mails.c.claimed_by).where(raw_mails.c.id == raw_id)
+    async def _still_ours(self, conn: AsyncConnection, raw_ids: list[int]) -> set[int]:
+        stmt = select(raw_mails.c.id).where(
+            raw_mails.c.id.in_(raw_ids),
+            raw_mails.c.state == "received",
+            raw_mails.c.claimed_by == self.worker,
+        )
         if self.store.dialect == "postgresql":
             stmt = stmt.with_for_update()
-        current = (await conn.execute(stmt)).first()
-        return (
-            current is not None
-            and current.state == "received"
-            and current.claimed_by == self.worker
+        return {int(i) for i in (await conn.execute(stmt)).scalars()}
+
+    async def _load_facts(self, conn: AsyncConnection, items: list[_Item], now: datetime) -> _Facts:
+        index = await TicketIndex.load(conn, [i.keys for i in items], now)
+        ticket_rows = await _rows_by_id(conn, tickets, set(index.tickets))
+        states = {
+            tid: _TicketState(tid, False, dict(row._mapping)) for tid, row in ticket_rows.items()
+        }
+        ids = {i.mail.message_id for i in items if i.mail.message_id}
+        known_ids = (
+            {
+                r.message_id: int(r.ticket_id)
+                for r in await conn.execute(
+                    select(messages.c.message_id, messages.c.ticket_id).where(
+                        messages.c.message_id.in_(ids)
+                    )
+                )
+            }
+            if ids
+            else {}
+        )
+        hashes = {i.row.sha256 for i in items}
+        batch_ids = [i.row.id for i in items]
+        known_hashes = {
+            r.sha256: int(r.ticket_id)
+            for r in await conn.execute(
+                select(raw_mails.c.sha256, messages.c.ticket_id)
+                .join(messages, messages.c.raw_mail_id == raw_mails.c.id)
+                .where(raw_mails.c.sha256.in_(hashes), raw_mails.c.id.not_in(batch_ids))
+            )
+        }
+        wanted_orders = {o for i in items for o in i.nlu.order_ids}
+        wanted_orders |= {s.values["order_id"] for s in states.values() if s.values.get("order_id")}
+        senders = {i.mail.reply_address for i in items if i.mail.reply_address}
+        unnamed = {
+            i.mail.reply_address for i in items if i.mail.reply_address and not i.nlu.order_ids
+        }
+        auto_replies: Counter[str] = Counter()
+        ticket_counts: Counter[str] = Counter()
+        if senders:
+            for r in await conn.execute(
+                select(tickets.c.buyer_address, func.count())
+                .select_from(outbox.join(tickets, tickets.c.id == outbox.c.ticket_id))
+                .where(
+                    tickets.c.buyer_address.in_(senders),
+                    outbox.c.author == "bot",
+                    outbox.c.created_at > now - timedelta(hours=24),
+                    outbox.c.state != "cancelled",
+                )
+                .group_by(tickets.c.buyer_address)
+            ):
+                auto_replies[r[0]] = int(r[1])
+            for r in await conn.execute(
+                select(tickets.c.buyer_address, func.count())
+                .where(tickets.c.buyer_address.in_(senders))
+                .group_by(tickets.c.buyer_address)
+            ):
+                ticket_counts[r[0]] = int(r[1])
+        threads: set[int] = set()
+        if self.settings.slack.enabled and states:
+            threads = {
+                int(t)
+                for t in (
+                    await conn.execute(
+                        select(slack_threads.c.ticket_id).where(
+                            slack_threads.c.ticket_id.in_(set(states))
+                        )
+                    )
+                ).scalars()
+            }
+        return _Facts(
+            index=index,
+            tickets=states,
+            known_ids=known_ids,
+            known_hashes=known_hashes,
+            orders=await get_orders(conn, wanted_orders),
+            buyer_orders=await orders_of_buyers(conn, unnamed),
+            auto_replies=auto_replies,
+            ticket_counts=ticket_counts,
+            slack_threads=threads,
         )
 
-    async def _duplicate_of(self, conn: AsyncConnection, row: Any, mail: BuyerMail) -> int | None:
-        """The ticket that already holds this mail (same Message-ID, or the same bytes)."""
-        if mail.message_id:
-            hit = (
-                await conn.execute(
-                    select(messages.c.ticket_id).where(messages.c.message_id == mail.message_id)
-                )
-            ).scalar()
-            if hit is not None:
-                return int(hit)
-        hit = (
-            await conn.execute(
-                select(messages.c.ticket_id)
-                .join(raw_mails, raw_mails.c.id == messages.c.raw_mail_id)
-                .where(raw_mails.c.sha256 == row.sha256, raw_mails.c.id != row.id)
-                .limit(1)
-            )
-        ).scalar()
-        return int(hit) if hit is not None else None
-
-    async def _find_order(
-        self, conn: AsyncConnection, mail: BuyerMail, nlu: Understanding, ticket_row: Any
+    def _find_order(
+        self, facts: _Facts, item: _Item, ticket: _TicketState | None
     ) -> tuple[Order | None, list[Order]]:
-        for order_id in nlu.order_ids:
-            order = await get_order(conn, order_id)
-            if order is not None:
-                return order, [order]
-        if ticket_row is not None and ticket_row.order_id:
-            order = await get_order(conn, ticket_row.order_id)
-            if order is not None:
-                return order, [order]
-        if nlu.order_ids:
+        for order_id in item.nlu.order_ids:
+            if order_id in facts.orders:
+                return facts.orders[order_id], [facts.orders[order_id]]
+        known = ticket.values.get("order_id") if ticket else None
+        if known and known in facts.orders:
+            return facts.orders[known], [facts.orders[known]]
+        if item.nlu.order_ids:
             return None, []  # the buyer named an order we do not know: do not guess another
-        candidates = await orders_of_buyer(conn, mail.reply_address) if mail.reply_address else []
+        address = item.mail.reply_address
+        candidates = facts.buyer_orders.get(address, []) if address else []
         return (candidates[0] if len(candidates) == 1 else None), candidates
 
-    async def _auto_replies_to(
-        self, conn: AsyncConnection, sender: str | None, now: datetime
-    ) -> int:
-        if not sender:
-            return 0
-        count = await conn.execute(
-            select(func.count())
-            .select_from(outbox.join(tickets, tickets.c.id == outbox.c.ticket_id))
-            .where(
-                tickets.c.buyer_address == sender,
-                outbox.c.author == "bot",
-                outbox.c.created_at > now - timedelta(hours=24),
-                outbox.c.state != "cancelled",
+    # --- deciding, in memory -----------------------------------------------------------------
+
+    async def _decide(
+        self, item: _Item, facts: _Facts, writes: _Writes, now: datetime
+    ) -> dict[str, Any]:
+        """Decide one mail against the facts as earlier mails of the batch left them."""
+        mail, nlu, row = item.mail, item.nlu, item.row
+        duplicate = facts.known_ids.get(mail.message_id) if mail.message_id else None
+        if duplicate is None:
+            duplicate = facts.known_hashes.get(row.sha256)
+        if duplicate is not None:
+            writes.raw_states.append({"rid": row.id, "state": "duplicate", "error": None})
+            writes.events.append(
+                {"kind": "mail.duplicate", "raw_mail_id": row.id, "ticket_id": duplicate}
             )
+            return {"duplicate": duplicate}
+
+        shop = self.settings.shop
+        ticket_id, how = facts.index.resolve(item.keys)
+        ticket = facts.tickets.get(ticket_id) if ticket_id is not None else None
+        order, candidates = self._find_order(facts, item, ticket)
+        sender = mail.reply_address
+        earlier = 0
+        if sender:
+            earlier = facts.ticket_counts[sender] - (
+                1 if ticket is not None and ticket.values.get("buyer_address") == sender else 0
+            )
+        ctx = HandlerContext(
+            mail=mail,
+            nlu=nlu,
+            shop=shop,
+            ticket=TicketView(
+                id=ticket_id if ticket_id is not None and ticket_id < _PLACEHOLDER else 0,
+                is_new=ticket is None,
+                earlier_tickets=earlier,
+            ),
+            now=now,
+            order=order,
+            orders=tuple(candidates),
         )
-        return int(count.scalar_one())
+        gate = GateFacts(
+            shop_addresses=shop.addresses,
+            auto_replies_to_sender_24h=facts.auto_replies[sender] if sender else 0,
+        )
+        outcome = await decide(self.router, self.renderer, ctx, gate)
 
-    async def _wants_slack(self, conn: AsyncConnection, ticket_id: int, outcome: Outcome) -> bool:
-        if outcome.kind == "handoff":
-            return True
-        has_thread = (
-            await conn.execute(
-                select(slack_threads.c.ticket_id).where(slack_threads.c.ticket_id == ticket_id)
+        ticket = self._apply_to_ticket(facts, ticket, item, outcome, order, now)
+        order_no = len(writes.messages)
+        facts.index.remember_message(mail.message_id, ticket.key, _PLACEHOLDER + order_no)
+        if mail.message_id:
+            facts.known_ids[mail.message_id] = ticket.key
+        facts.known_hashes[row.sha256] = ticket.key
+        writes.messages.append(self._message_row(ticket.key, row.id, mail, nlu, now))
+        writes.decisions.append(
+            {
+                "ticket_id": ticket.key,
+                "kind": outcome.kind,
+                "intent": nlu.intent,
+                "handler": outcome.handler,
+                "template": outcome.template,
+                "reason": outcome.reason,
+                "draft": outcome.draft,
+                "facts": {
+                    **outcome.facts,
+                    "order_id": order.order_id if order else None,
+                    "thread": how,
+                },
+                "created_at": now,
+            }
+        )
+        reply_at = None
+        if outcome.kind == "reply" and outcome.body and sender:
+            reply_at = len(writes.replies)
+            writes.replies.append(
+                {
+                    "message": order_no,
+                    **self._reply_row(ticket.key, row.id, mail, outcome.body, now),
+                }
             )
-        ).first()
-        return has_thread is not None
+            facts.auto_replies[sender] += 1
+        if outcome.kind in ("reply", "handoff"):
+            policy = self.policies.get(row.mailbox_id, self.settings.deadlines.policy)
+            writes.deadlines.append((ticket.key, order_no, policy))
+        if self.settings.slack.enabled and (
+            outcome.kind == "handoff" or ticket.key in facts.slack_threads
+        ):
+            writes.slack.append(
+                {"ticket_id": ticket.key, "message": order_no, "decision": outcome.kind}
+            )
+        writes.raw_states.append({"rid": row.id, "state": "done", "error": None})
+        writes.events.append(
+            {
+                "kind": f"decision.{outcome.kind}",
+                "ticket_id": ticket.key,
+                "raw_mail_id": row.id,
+                "detail": {
+                    "intent": nlu.intent,
+                    "confidence": round(nlu.confidence, 3),
+                    "angry": nlu.angry,
+                    "handler": outcome.handler,
+                    "reason": outcome.reason,
+                    "thread": how,
+                },
+            }
+        )
+        return {
+            "ticket": ticket,
+            "message": order_no,
+            "outcome": outcome,
+            "thread": how,
+            "order_id": order.order_id if order else None,
+            "reply": reply_at,
+        }
 
-    # --- writes ------------------------------------------------------------------------------
-
-    async def _save_ticket(
+    def _apply_to_ticket(
         self,
-        conn: AsyncConnection,
-        ticket_row: Any,
-        mail: BuyerMail,
-        nlu: Understanding,
+        facts: _Facts,
+        ticket: _TicketState | None,
+        item: _Item,
         outcome: Outcome,
         order: Order | None,
-        mailbox_id: int,
         now: datetime,
-    ) -> int:
-        status = {"reply": "answered", "handoff": "waiting", "none": "closed"}[outcome.kind]
-        if ticket_row is None:
-            values = {
-                "mailbox_id": mailbox_id,
-                "buyer_address": mail.reply_address,
-                "buyer_name": buyer_display_name(mail),
-                "subject": mail.subject,
-                "order_id": order.order_id
-                if order
-                else (nlu.order_ids[0] if nlu.order_ids else None),
-                "status": status,
-                "intent": nlu.intent,
-                "angry": nlu.angry,
-                "claim_risk": nlu.claim_risk or bool(outcome.facts.get("claim_risk")),
-                "language": nlu.language,
-                "created_at": now,
-                "updated_at": now,
-                "last_inbound_at": None if mail.is_auto else now,
-                "closed_at": now if status == "closed" else None,
-            }
-            return int(
-                (
-                    await conn.execute(insert(tickets).values(**values).returning(tickets.c.id))
-                ).scalar_one()
+    ) -> _TicketState:
+        """Open the ticket or record this mail on it, in the batch's view of the store."""
+        mail, nlu = item.mail, item.nlu
+        status = _STATUS[outcome.kind]
+        named_order = order.order_id if order else (nlu.order_ids[0] if nlu.order_ids else None)
+        claim_risk = bool(nlu.claim_risk or outcome.facts.get("claim_risk"))
+        if ticket is None:
+            key = _PLACEHOLDER + len(facts.tickets) + 1
+            ticket = _TicketState(
+                key,
+                True,
+                {
+                    "mailbox_id": item.row.mailbox_id,
+                    "buyer_address": mail.reply_address,
+                    "buyer_name": buyer_display_name(mail),
+                    "subject": mail.subject,
+                    "order_id": named_order,
+                    "status": status,
+                    "intent": nlu.intent,
+                    "angry": nlu.angry,
+                    "claim_risk": claim_risk,
+                    "language": nlu.language,
+                    "created_at": now,
+                    "updated_at": now,
+                    "last_inbound_at": None if mail.is_auto else now,
+                    "closed_at": now if status == "closed" else None,
+                },
             )
-        if outcome.kind == "none":
-            # An acknowledgement or an automatic mail never closes a ticket that waits for us.
-            status = ticket_row.status
-        changes: dict[str, Any] = {
-            "status": status,
-            "updated_at": now,
-            "angry": bool(ticket_row.angry or nlu.angry),
-            "claim_risk": bool(
-                ticket_row.claim_risk or nlu.claim_risk or outcome.facts.get("claim_risk")
-            ),
-        }
-        if outcome.kind != "none" and not mail.is_auto:
-            changes.update(intent=nlu.intent, last_inbound_at=now, closed_at=None)
-        if not ticket_row.order_id and (order or nlu.order_ids):
-            changes["order_id"] = order.order_id if order else nlu.order_ids[0]
-        await conn.execute(update(tickets).where(tickets.c.id == ticket_row.id).values(**changes))
-        return int(ticket_row.id)
-
-    async def _save_message(
-        self,
-        conn: AsyncConnection,
-        ticket_id: int,
-        raw_id: int,
-        mail: BuyerMail,
-        nlu: Understanding,
-        now: datetime,
-    ) -> int:
-        result = await conn.execute(
-            insert(messages)
-            .values(
-                ticket_id=ticket_id,
-                raw_mail_id=raw_id,
-                direction="in",
-                message_id=mail.message_id,
-                in_reply_to=mail.in_reply_to,
-                references=list(mail.references),
-                from_addr=mail.from_addr,
-                from_name=mail.from_name,
-                to_addrs=list(mail.to),
-                subject=mail.subject,
-                sent_at=mail.date,
-                text=mail.text,
-                new_text=mail.new_text,
-                is_auto=mail.is_auto,
-                auto_reason=mail.auto_reason,
-                attachments=[
-                    {"filename": a.filename, "content_type": a.content_type, "size": a.size}
-                    for a in mail.attachments
-                ],
-                charsets=list(mail.charsets),
-                defects=list(mail.defects),
-                intent=nlu.intent,
-                confidence=nlu.confidence,
-                angry=nlu.angry,
-                action=nlu.action,
-                understanding=_jsonable(nlu),
-                author="buyer",
-                created_at=now,
+            facts.tickets[key] = ticket
+            if mail.reply_address:
+                facts.ticket_counts[mail.reply_address] += 1
+        else:
+            values = ticket.values
+            if outcome.kind == "none":
+                # An acknowledgement or an automatic mail never closes a ticket that waits for us.
+                status = values["status"]
+            values.update(
+                status=status,
+                updated_at=now,
+                angry=bool(values.get("angry") or nlu.angry),
+                claim_risk=bool(values.get("claim_risk") or claim_risk),
             )
-            .returning(messages.c.id)
+            if outcome.kind != "none" and not mail.is_auto:
+                values.update(intent=nlu.intent, last_inbound_at=now, closed_at=None)
+            if not values.get("order_id") and named_order:
+                values["order_id"] = named_order
+            ticket.changed = True
+        v = ticket.values
+        facts.index.remember_ticket(
+            TicketFacts(
+                ticket.key,
+                v["order_id"],
+                v["buyer_address"],
+                v["status"],
+                v["last_inbound_at"],
+                now,
+            )
         )
-        return int(result.scalar_one())
+        return ticket
 
-    async def _enqueue_reply(
-        self,
-        conn: AsyncConnection,
-        ticket_id: int,
-        decision_id: int,
-        raw_id: int,
-        mail: BuyerMail,
-        body: str,
-        now: datetime,
-    ) -> int:
+    def _message_row(
+        self, ticket_key: int, raw_id: int, mail: BuyerMail, nlu: Understanding, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "ticket_id": ticket_key,
+            "raw_mail_id": raw_id,
+            "direction": "in",
+            "message_id": mail.message_id,
+            "in_reply_to": mail.in_reply_to,
+            "references": list(mail.references),
+            "from_addr": mail.from_addr,
+            "from_name": mail.from_name,
+            "to_addrs": list(mail.to),
+            "subject": mail.subject,
+            "sent_at": mail.date,
+            "text": mail.text,
+            "new_text": mail.new_text,
+            "is_auto": mail.is_auto,
+            "auto_reason": mail.auto_reason,
+            "attachments": [
+                {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                for a in mail.attachments
+            ],
+            "charsets": list(mail.charsets),
+            "defects": list(mail.defects),
+            "intent": nlu.intent,
+            "confidence": nlu.confidence,
+            "angry": nlu.angry,
+            "action": nlu.action,
+            "understanding": _jsonable(nlu),
+            "author": "buyer",
+            "created_at": now,
+        }
+
+    def _reply_row(
+        self, ticket_key: int, raw_id: int, mail: BuyerMail, body: str, now: datetime
+    ) -> dict[str, Any]:
         shop = self.settings.shop
-        domain = shop.address.split("@", 1)[1]
-        message_id = make_message_id(f"reply:{mail.message_id or raw_id}:{decision_id}", domain)
+        # Seeded by the buyer's mail: the same mail always gets the same reply Message-ID.
+        message_id = make_message_id(f"reply:{mail.message_id or raw_id}:{raw_id}", self._domain)
         subject = reply_subject(mail.subject)
         to = mail.reply_address
         assert to is not None
@@ -482,19 +632,131 @@ class Pipeline:
             references=list(mail.references),
             automatic=True,
         )
-        return await enqueue(
+        return {
+            "ticket_id": ticket_key,
+            "message_id": message_id,
+            "mail_from": shop.address,
+            "rcpt_to": [to],
+            "subject": subject,
+            "body": body,
+            "raw": raw,
+            "author": "bot",
+            "state": "pending",
+            "not_before": now,
+            "created_at": now,
+        }
+
+    # --- writing, in one transaction ---------------------------------------------------------
+
+    async def _write(
+        self,
+        conn: AsyncConnection,
+        items: list[_Item],
+        planned: list[dict[str, Any]],
+        facts: _Facts,
+        writes: _Writes,
+        now: datetime,
+    ) -> list[Processed]:
+        # Written first: on SQLite this takes the write lock that insert_many relies on.
+        await conn.execute(
+            _FINISH_RAW,
+            [
+                {"rid": r["rid"], "b_state": r["state"], "b_error": r["error"], "b_now": now}
+                for r in writes.raw_states
+            ],
+        )
+        new = [t for t in facts.tickets.values() if t.new]
+        real: dict[int, int] = {t.key: t.key for t in facts.tickets.values() if not t.new}
+        inserted = await insert_many(conn, tickets, [t.values for t in new])
+        real.update({t.key: key for t, key in zip(new, inserted, strict=True)})
+        changed = [t for t in facts.tickets.values() if t.changed and not t.new]
+        if changed:
+            await conn.execute(
+                _UPDATE_TICKET,
+                [
+                    {"tid": t.key, **{f"b_{k}": t.values[k] for k in _TICKET_CHANGES}}
+                    for t in changed
+                ],
+            )
+
+        def tid(key: int) -> int:
+            return real.get(key, key)
+
+        message_ids = await insert_many(
+            conn, messages, [{**m, "ticket_id": tid(m["ticket_id"])} for m in writes.messages]
+        )
+        decision_ids = await insert_many(
             conn,
-            ticket_id=ticket_id,
-            decision_id=decision_id,
-            message_id=message_id,
-            mail_from=shop.address,
-            rcpt_to=[to],
-            subject=subject,
-            body=body,
-            raw=raw,
-            author="bot",
+            decisions,
+            [
+                {**d, "ticket_id": tid(d["ticket_id"]), "message_id": message_ids[n]}
+                for n, d in enumerate(writes.decisions)
+            ],
+        )
+        outbox_ids = await insert_many(
+            conn,
+            outbox,
+            [
+                {
+                    **{k: v for k, v in r.items() if k != "message"},
+                    "ticket_id": tid(r["ticket_id"]),
+                    "decision_id": decision_ids[r["message"]],
+                }
+                for r in writes.replies
+            ],
+        )
+        await open_deadlines(
+            conn,
+            [(tid(t), message_ids[m], p) for t, m, p in writes.deadlines],
+            now=now,
+            settings=self.settings.deadlines,
+            tz=self.settings.shop.timezone,
+        )
+        for s in writes.slack:
+            await queue_ticket(
+                conn,
+                ticket_id=tid(s["ticket_id"]),
+                now=now,
+                message_id=message_ids[s["message"]],
+                decision=s["decision"],
+            )
+        await audit.record_many(
+            conn,
+            [
+                {**e, "ticket_id": tid(e["ticket_id"]) if e.get("ticket_id") else None}
+                for e in writes.events
+            ],
             now=now,
         )
+
+        results = []
+        for item, plan in zip(items, planned, strict=True):
+            if "duplicate" in plan:
+                results.append(
+                    Processed(
+                        item.row.id,
+                        "duplicate",
+                        ticket_id=tid(plan["duplicate"]),
+                        mail=item.mail,
+                        nlu=item.nlu,
+                    )
+                )
+                continue
+            results.append(
+                Processed(
+                    item.row.id,
+                    "done",
+                    ticket_id=tid(plan["ticket"].key),
+                    message_row_id=message_ids[plan["message"]],
+                    mail=item.mail,
+                    nlu=item.nlu,
+                    outcome=plan["outcome"],
+                    thread=plan["thread"],
+                    order_id=plan["order_id"],
+                    outbox_id=outbox_ids[plan["reply"]] if plan["reply"] is not None else None,
+                )
+            )
+        return results
 
     async def _finish_raw(
         self,
@@ -594,75 +856,90 @@ class Pipeline:
 
 
 async def record_sent(
-    conn: AsyncConnection, entry: OutboxEntry, now: datetime, *, notify_slack: bool = False
+    conn: AsyncConnection,
+    entries: Sequence[OutboxEntry],
+    now: datetime,
+    *,
+    notify_slack: bool = False,
 ) -> None:
-    """A reply left: it joins the ticket, closes its deadlines, and counts as the response.
+    """Replies left: each joins its ticket, closes its deadlines, and counts as the response.
 
     With ``notify_slack``, the ticket's Slack thread says so (with the Message-ID) for every
-    agent's reply, and for the bot's when the ticket already has a thread.
+    agent's reply, and for the bot's when the ticket already has a thread. Mail that belongs
+    to no ticket (a digest to the seller) is left out.
     """
-    if entry.ticket_id is None:  # mail to the seller (a digest): no ticket to record it on
+    entries = [e for e in entries if e.ticket_id is not None]
+    if not entries:
         return
-    row = (await conn.execute(select(outbox).where(outbox.c.id == entry.id))).first()
-    assert row is not None
+    stored = await _rows_by_id(conn, outbox, [e.id for e in entries])
     await conn.execute(
-        insert(messages).values(
-            ticket_id=entry.ticket_id,
-            direction="out",
-            message_id=entry.message_id,
-            from_addr=entry.mail_from,
-            to_addrs=entry.rcpt_to,
-            subject=row.subject,
-            sent_at=now,
-            text=row.body,
-            new_text=row.body,
-            author=entry.author,
-            created_at=now,
+        insert(messages),
+        [
+            {
+                "ticket_id": e.ticket_id,
+                "direction": "out",
+                "message_id": e.message_id,
+                "from_addr": e.mail_from,
+                "to_addrs": e.rcpt_to,
+                "subject": stored[e.id].subject,
+                "sent_at": now,
+                "text": stored[e.id].body,
+                "new_text": stored[e.id].body,
+                "author": e.author,
+                "created_at": now,
+            }
+            for e in entries
+        ],
+    )
+    reasons: dict[int, str] = {}
+    for e in entries:
+        assert e.ticket_id is not None
+        reasons.setdefault(e.ticket_id, "replied_bot" if e.author == "bot" else "replied_agent")
+    await close_deadlines_of(conn, reasons, now=now)
+    await conn.execute(
+        update(tickets)
+        .where(tickets.c.id.in_(set(reasons)))
+        .values(
+            updated_at=now,
+            first_response_at=func.coalesce(tickets.c.first_response_at, now),
+            status=case((tickets.c.status == "closed", tickets.c.status), else_="answered"),
         )
     )
-    reason = "replied_bot" if entry.author == "bot" else "replied_agent"
-    await close_deadlines(conn, ticket_id=entry.ticket_id, now=now, reason=reason)
-    ticket = (
-        await conn.execute(
-            select(tickets.c.first_response_at, tickets.c.status).where(
-                tickets.c.id == entry.ticket_id
-            )
-        )
-    ).first()
-    changes: dict[str, Any] = {"updated_at": now}
-    if ticket is not None and ticket.first_response_at is None:
-        changes["first_response_at"] = now
-    if ticket is not None and ticket.status != "closed":
-        changes["status"] = "answered"
-    await conn.execute(update(tickets).where(tickets.c.id == entry.ticket_id).values(**changes))
-    await audit.record(
+    await audit.record_many(
         conn,
-        "reply.sent",
+        [
+            {
+                "kind": "reply.sent",
+                "ticket_id": e.ticket_id,
+                "actor": e.author,
+                "detail": {"outbox": e.id, "message_id": e.message_id},
+            }
+            for e in entries
+        ],
         now=now,
-        ticket_id=entry.ticket_id,
-        actor=entry.author,
-        outbox=entry.id,
-        message_id=entry.message_id,
     )
-    if notify_slack and (
-        entry.author.startswith("agent:")
-        or (
+    if not notify_slack:
+        return
+    threads = {
+        int(t)
+        for t in (
             await conn.execute(
-                select(slack_threads.c.ticket_id).where(
-                    slack_threads.c.ticket_id == entry.ticket_id
-                )
+                select(slack_threads.c.ticket_id).where(slack_threads.c.ticket_id.in_(set(reasons)))
             )
-        ).first()
-    ):
-        await queue_thread_message(
-            conn,
-            ticket_id=entry.ticket_id,
-            text=f"Sent: {entry.message_id}",
-            now=now,
-            notice="mail_sent",
-            message_id=entry.message_id,
-            author=entry.author,
-        )
+        ).scalars()
+    }
+    for e in entries:
+        if e.author.startswith("agent:") or e.ticket_id in threads:
+            assert e.ticket_id is not None
+            await queue_thread_message(
+                conn,
+                ticket_id=e.ticket_id,
+                text=f"Sent: {e.message_id}",
+                now=now,
+                notice="mail_sent",
+                message_id=e.message_id,
+                author=e.author,
+            )
 
 
 async def record_send_failure(

@@ -24,10 +24,12 @@ from bot.mail.outbox import OutboxSender, Transport, make_transport
 from bot.pipeline import Pipeline, Processed, record_send_failure, record_sent
 from bot.router import Router
 from bot.store import Store, open_store
-from bot.store.schema import raw_mails
 from bot.templates import Renderer
 
 log = logging.getLogger(__name__)
+
+BATCH = 50  # raw mails decided per transaction when many are waiting
+OUTBOX_SENDERS = 3  # outbox claims worked on at once by one process
 
 
 class Watcher(Protocol):
@@ -174,7 +176,7 @@ class Desk:
         assert self.pipeline is not None
         done: list[Processed] = []
         while True:
-            batch = await self.pipeline.process_pending(limit=1)
+            batch = await self.pipeline.process_pending(limit=BATCH)
             if not batch:
                 return done
             for item in batch:
@@ -255,7 +257,7 @@ class Desk:
         while not stop.is_set():
             self._work.clear()
             try:
-                rows = await self.pipeline.claim(limit=10)
+                rows = await self.pipeline.claim(limit=BATCH)
             except Exception as exc:  # the store is unreachable: wait and try again
                 failures += 1
                 wait = min(2**failures, 60)
@@ -263,16 +265,11 @@ class Desk:
                 await _wait(stop, None, wait)
                 continue
             failures = 0
-            for i, row in enumerate(rows):
-                if stop.is_set():
-                    # Give back what we will not finish so another process can take it now.
-                    for left in rows[i:]:
-                        await self.store.release(raw_mails, left.id, worker=self.settings.worker_id)
-                    break
-                result = await self.pipeline.process(row)
-                if result.outbox_id is not None:
-                    self._send.set()
             if rows:
+                # One transaction per batch: a stop request lets it finish, never half-way.
+                results = await self.pipeline.process_batch(rows)
+                if any(r.outbox_id is not None for r in results):
+                    self._send.set()
                 continue
             await _wait(stop, self._work, self.settings.poll_seconds)
         log.info(kv("pipeline.stop", worker=self.settings.worker_id))
@@ -284,8 +281,15 @@ class Desk:
                 "outbox.start",
                 worker=self.settings.worker_id,
                 transport=self.settings.outbox.scheme,
+                senders=OUTBOX_SENDERS,
             )
         )
+        # Several claims in flight: one batch's Sent copies and bookkeeping overlap the next
+        # batch's SMTP conversation (the transport keeps the SMTP conversation itself serial).
+        await asyncio.gather(*(self._outbox_sender(stop) for _ in range(OUTBOX_SENDERS)))
+
+    async def _outbox_sender(self, stop: asyncio.Event) -> None:
+        assert self.sender is not None
         while not stop.is_set():
             self._send.clear()
             try:

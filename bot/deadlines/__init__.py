@@ -7,7 +7,12 @@ Japanese public holidays and the shop's own closed days). See ``calendar`` for t
 """
 
 from bot.deadlines.calendar import POLICIES, POLICY_HOURS, BusinessCalendar, due_at
-from bot.deadlines.ledger import close_deadlines, earliest_open_deadline, open_deadline
+from bot.deadlines.ledger import (
+    close_deadlines,
+    earliest_open_deadline,
+    open_deadline,
+    open_deadlines,
+)
 
 __all__ = [
     "POLICIES",
@@ -17,4 +22,5 @@ __all__ = [
     "due_at",
     "earliest_open_deadline",
     "open_deadline",
+    "open_deadlines",
 ]

@@ -8,15 +8,17 @@ and cancels the reminders still waiting.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import DeadlineSettings
 from bot.deadlines.calendar import due_at
 from bot.store.schema import deadlines, reminders
+from bot.store.sql import insert_many
 
 BREACH = 0  # the rung of the ladder that fires at the due time itself
 CLOSE_REASONS = ("replied_bot", "replied_agent", "no_reply_needed", "closed")
@@ -25,6 +27,49 @@ CLOSE_REASONS = ("replied_bot", "replied_agent", "no_reply_needed", "closed")
 def ladder(settings: DeadlineSettings) -> tuple[int, ...]:
     """Minutes before the due time at which to remind, latest last; the breach is always there."""
     return tuple(sorted({m for m in settings.reminders_minutes if m > 0} | {BREACH}, reverse=True))
+
+
+def reminder_rungs(
+    due: datetime, now: datetime, settings: DeadlineSettings
+) -> list[tuple[int, datetime]]:
+    """(minutes before, fire time) of each reminder a deadline due at ``due`` gets."""
+    rungs = []
+    for minutes in ladder(settings):
+        fire_at = due - timedelta(minutes=minutes)
+        if minutes != BREACH and fire_at <= now:
+            continue  # a warning whose moment has already passed would only be noise
+        rungs.append((minutes, fire_at))
+    return rungs
+
+
+async def open_deadlines(
+    conn: AsyncConnection,
+    opening: Sequence[tuple[int, int, str]],
+    *,
+    now: datetime,
+    settings: DeadlineSettings,
+    tz: str = "Asia/Tokyo",
+) -> list[int]:
+    """Open one deadline per (ticket id, message row id, policy), with reminders; their ids."""
+    if not opening:
+        return []
+    dues = [due_at(policy, now, settings, tz) for _, _, policy in opening]
+    ids = await insert_many(
+        conn,
+        deadlines,
+        [
+            {"ticket_id": t, "message_id": m, "policy": p, "opened_at": now, "due_at": due}
+            for (t, m, p), due in zip(opening, dues, strict=True)
+        ],
+    )
+    rungs = [
+        {"deadline_id": d, "minutes_before": minutes, "fire_at": fire_at, "state": "pending"}
+        for d, due in zip(ids, dues, strict=True)
+        for minutes, fire_at in reminder_rungs(due, now, settings)
+    ]
+    if rungs:
+        await conn.execute(insert(reminders), rungs)
+    return ids
 
 
 async def open_deadline(
@@ -38,31 +83,9 @@ async def open_deadline(
     tz: str = "Asia/Tokyo",
 ) -> int:
     """Open the deadline for one inbound message, with its reminder ladder; returns its id."""
-    due = due_at(policy, now, settings, tz)
-    deadline_id = int(
-        (
-            await conn.execute(
-                insert(deadlines)
-                .values(
-                    ticket_id=ticket_id,
-                    message_id=message_id,
-                    policy=policy,
-                    opened_at=now,
-                    due_at=due,
-                )
-                .returning(deadlines.c.id)
-            )
-        ).scalar_one()
+    (deadline_id,) = await open_deadlines(
+        conn, [(ticket_id, message_id, policy)], now=now, settings=settings, tz=tz
     )
-    for minutes in ladder(settings):
-        fire_at = due - timedelta(minutes=minutes)
-        if minutes != BREACH and fire_at <= now:
-            continue  # a warning whose moment has already passed would only be noise
-        await conn.execute(
-            insert(reminders).values(
-                deadline_id=deadline_id, minutes_before=minutes, fire_at=fire_at, state="pending"
-            )
-        )
     return deadline_id
 
 
@@ -75,30 +98,43 @@ async def close_deadlines(
     ``replied_agent`` as answers and anything else as closed without a reply. Reminders still
     pending are cancelled. Returns how many deadlines were closed.
     """
-    open_ids = (
-        (
-            await conn.execute(
-                select(deadlines.c.id).where(
-                    deadlines.c.ticket_id == ticket_id, deadlines.c.closed_at.is_(None)
-                )
+    return await close_deadlines_of(conn, {ticket_id: reason}, now=now)
+
+
+async def close_deadlines_of(
+    conn: AsyncConnection, reasons: Mapping[int, str], *, now: datetime
+) -> int:
+    """Close the open deadlines of several tickets at once, each with its own reason."""
+    if not reasons:
+        return 0
+    open_rows = (
+        await conn.execute(
+            select(deadlines.c.id, deadlines.c.ticket_id).where(
+                deadlines.c.ticket_id.in_(set(reasons)), deadlines.c.closed_at.is_(None)
             )
         )
-        .scalars()
-        .all()
-    )
-    if not open_ids:
+    ).all()
+    if not open_rows:
         return 0
     await conn.execute(
-        update(deadlines)
-        .where(deadlines.c.id.in_(open_ids), deadlines.c.closed_at.is_(None))
-        .values(closed_at=now, close_reason=reason)
+        _CLOSE,
+        [{"did": r.id, "b_at": now, "b_reason": reasons[r.ticket_id]} for r in open_rows],
     )
     await conn.execute(
         update(reminders)
-        .where(reminders.c.deadline_id.in_(open_ids), reminders.c.state == "pending")
+        .where(
+            reminders.c.deadline_id.in_([r.id for r in open_rows]), reminders.c.state == "pending"
+        )
         .values(state="cancelled", claimed_by=None, claimed_until=None)
     )
-    return len(open_ids)
+    return len(open_rows)
+
+
+_CLOSE = (
+    update(deadlines)
+    .where(deadlines.c.id == bindparam("did"), deadlines.c.closed_at.is_(None))
+    .values(closed_at=bindparam("b_at"), close_reason=bindparam("b_reason"))
+)
 
 
 async def earliest_open_deadline(conn: AsyncConnection, ticket_id: int) -> Any | None:

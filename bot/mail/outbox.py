@@ -302,7 +302,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-SentHook = Any  # async (conn, entry, now) -> None; records the reply on its ticket
+SentHook = Any  # async (conn, entries, now) -> None; records the replies on their tickets
 FailedHook = Any  # async (conn, entry, reason, now) -> None; hands the ticket to a human
 
 
@@ -415,24 +415,29 @@ class OutboxSender:
     async def _record(self, attempts: list[Attempt]) -> None:
         """Write every result of one claim in one transaction, then log them."""
         now = self.clock.now()
+        left = [a.entry for a in attempts if a.result in ("sent", "already")]
         async with self.store.begin() as conn:
+            if left:
+                done = await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_([e.id for e in left]), outbox.c.state == "pending")
+                    .values(
+                        state="sent",
+                        sent_at=now,
+                        claimed_by=None,
+                        claimed_until=None,
+                        last_error=None,
+                    )
+                    .returning(outbox.c.id)
+                )
+                recorded = {int(i) for i in done.scalars()}
+                # Only entries this claim moved to "sent" join their tickets (never twice).
+                await self.on_sent(conn, [e for e in left if e.id in recorded], now)
             for a in attempts:
                 entry = a.entry
                 if a.result in ("sent", "already"):
-                    done = await conn.execute(
-                        update(outbox)
-                        .where(outbox.c.id == entry.id, outbox.c.state == "pending")
-                        .values(
-                            state="sent",
-                            sent_at=now,
-                            claimed_by=None,
-                            claimed_until=None,
-                            last_error=None,
-                        )
-                    )
-                    if done.rowcount:
-                        await self.on_sent(conn, entry, now)
-                elif a.result == "retry":
+                    continue
+                if a.result == "retry":
                     await conn.execute(
                         update(outbox)
                         .where(outbox.c.id == entry.id, outbox.c.claimed_by == self.worker)

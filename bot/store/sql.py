@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -49,3 +49,29 @@ async def upsert(
     existed = before.first() is not None
     await conn.execute(stmt)
     return not existed
+
+
+async def insert_many(
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Insert ``rows`` and return their new primary keys, in the order of ``rows``.
+
+    PostgreSQL does it in one round trip (RETURNING, correlated to the parameters). SQLite
+    would insert row by row for that guarantee, so there the keys are given explicitly: the
+    caller's transaction already holds SQLite's single write lock (it has written), so no
+    other writer can take the same numbers, and a clash would fail loudly, never silently.
+    """
+    if not rows:
+        return []
+    pk = next(iter(table.primary_key.columns))
+    if conn.dialect.name != "sqlite":
+        result = await conn.execute(
+            insert(table).returning(pk, sort_by_parameter_order=True), list(rows)
+        )
+        return [int(r[0]) for r in result]
+    top = (await conn.execute(select(func.coalesce(func.max(pk), 0)))).scalar_one()
+    keys = list(range(int(top) + 1, int(top) + 1 + len(rows)))
+    await conn.execute(
+        insert(table), [{**row, pk.name: key} for row, key in zip(rows, keys, strict=True)]
+    )
+    return keys
