@@ -13,7 +13,7 @@ from typing import Final
 from bot.carriers import CARRIER_ALIASES, check_digit_ok, is_s10
 from bot.nlp.understanding import TrackingNumber
 
-_SEP: Final = r"[ \t]*[-‐‑‒–—―−ー─━][ \t]*|[ \t]+|"
+_SEP: Final = r"[ \t]*[-‐‑‒–—―−ー─━][ \t]*|[ \t]+"
 # 3-7-7 digits; the look-arounds keep it out of longer numbers such as card numbers.
 _ORDER_ID: Final = re.compile(
     rf"(?<![\d-])(\d{{3}})(?:{_SEP})(\d{{7}})(?:{_SEP})(\d{{7}})(?![\d-])"

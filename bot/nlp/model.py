@@ -1,0 +1,129 @@
+"""The trained linear models (intent and anger) and how they score a set of features.
+
+The weights live in ``bot/nlp/model/intent_model.json``, written by ``python -m
+bot.nlp.train``. Scoring is a sparse dot product in pure Python: a mail has a hundred or so
+features, so numpy would cost more to import than it saves.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+MODEL_PATH: Final = Path(__file__).parent / "model" / "intent_model.json"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds, chosen on cross-validation folds of the training set."""
+
+    auto: float = 0.9
+    none: float = 0.95
+    angry: float = 0.5
+    other_intent: float = 0.25
+
+
+@dataclass(frozen=True)
+class IntentModel:
+    """Multinomial logistic regression over intents plus a binary one for anger."""
+
+    intents: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: dict[str, tuple[float, ...]]
+    angry_bias: float
+    angry_weights: dict[str, float]
+    temperature: float = 1.0
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def logits(self, names: Iterable[str]) -> list[float]:
+        """Raw per-intent scores of a feature set."""
+        scores = list(self.bias)
+        weights = self.weights
+        for name in names:
+            row = weights.get(name)
+            if row is not None:
+                for i, w in enumerate(row):
+                    scores[i] += w
+        return scores
+
+    def probabilities(self, names: Iterable[str]) -> list[float]:
+        """Calibrated per-intent probabilities (temperature-scaled softmax)."""
+        return softmax(self.logits(names), self.temperature)
+
+    def angry_probability(self, names: Iterable[str]) -> float:
+        """Probability that the mail is angry."""
+        weights = self.angry_weights
+        score = self.angry_bias + sum(weights.get(name, 0.0) for name in names)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+
+    def contributions(self, names: Iterable[str], intent: str) -> list[tuple[str, float]]:
+        """Features that pushed towards ``intent`` more than the average intent, strongest first."""
+        index = self.intents.index(intent)
+        found: list[tuple[str, float]] = []
+        for name in names:
+            row = self.weights.get(name)
+            if row is None:
+                continue
+            margin = row[index] - sum(row) / len(row)
+            if margin > 0:
+                found.append((name, margin))
+        found.sort(key=lambda pair: -pair[1])
+        return found
+
+    def angry_contributions(self, names: Iterable[str]) -> list[tuple[str, float]]:
+        """Features that pushed towards anger, strongest first."""
+        found = [(n, self.angry_weights[n]) for n in names if self.angry_weights.get(n, 0.0) > 0]
+        found.sort(key=lambda pair: -pair[1])
+        return found
+
+
+def softmax(scores: list[float], temperature: float = 1.0) -> list[float]:
+    """Softmax of ``scores / temperature``."""
+    top = max(scores)
+    exps = [math.exp((s - top) / temperature) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def model_from_json(data: dict[str, Any]) -> IntentModel:
+    """Build a model from its JSON form (see :func:`model_to_json`)."""
+    return IntentModel(
+        intents=tuple(data["intents"]),
+        bias=tuple(data["bias"]),
+        weights={k: tuple(v) for k, v in data["weights"].items()},
+        angry_bias=float(data["angry_bias"]),
+        angry_weights={k: float(v) for k, v in data["angry_weights"].items()},
+        temperature=float(data.get("temperature", 1.0)),
+        thresholds=Thresholds(**data.get("thresholds", {})),
+        options=dict(data.get("options", {})),
+    )
+
+
+def model_to_json(model: IntentModel, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON form of a model; ``extra`` (training facts, CV figures) is stored beside it."""
+    t = model.thresholds
+    return {
+        "intents": list(model.intents),
+        "bias": [round(b, 4) for b in model.bias],
+        "temperature": round(model.temperature, 4),
+        "thresholds": {
+            "auto": t.auto, "none": t.none, "angry": t.angry, "other_intent": t.other_intent,
+        },
+        "options": model.options,
+        **(extra or {}),
+        "angry_bias": round(model.angry_bias, 4),
+        "angry_weights": {k: round(v, 3) for k, v in sorted(model.angry_weights.items())},
+        "weights": {k: [round(w, 3) for w in v] for k, v in sorted(model.weights.items())},
+    }  # fmt: skip
+
+
+@cache
+def load_model(path: Path = MODEL_PATH) -> IntentModel:
+    """The committed model, read once per process (it is read-only data)."""
+    return model_from_json(json.loads(path.read_text(encoding="utf-8")))
