@@ -23,7 +23,6 @@ from bot.nlp.normalize import normalize
 from bot.nlp.understanding import TrackingNumber, Understanding
 
 _CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
-_ASK_CUES: Final = frozenset({"question", "request"})
 # Auto answers go only to text that reads like a buyer's mail, not to stray short phrases.
 _MAIL_REGISTER: Final = re.compile(
     r"です|ます|ください|下さい|でしょうか|お願い|いたし|致し|ございま|\border\b|\bpackage\b|"
@@ -44,14 +43,14 @@ class PreparedMail:
     tracking_numbers: list[TrackingNumber]
 
 
-def prepare(subject: str, text: str, *, use_bigrams: bool = True) -> PreparedMail:
+def prepare(subject: str, text: str) -> PreparedMail:
     """Clean, normalise, extract entities and features (no model involved)."""
     norm_subject = normalize(subject)
     body = normalize(buyer_text(text))
     combined = f"{norm_subject}\n{body}"
     ids, spans = order_ids(combined)
     tracking = tracking_numbers(combined, spans)
-    features = extract(norm_subject, body, use_bigrams=use_bigrams)
+    features = extract(norm_subject, body)
     if ids:
         features.names.add("f:order_id")
     if tracking:
@@ -92,7 +91,7 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
     ranked = sorted(zip(model.intents, probs, strict=True), key=lambda pair: -pair[1])
     intent, confidence = ranked[0]
     rules: list[str] = []
-    asks = bool(_ASK_CUES & cues.keys())
+    asks = mail.features.asks
     if intent == "thanks" and asks and ranked[1][1] >= 0.05:
         # Thanks that also asks something is the ask (corpus guidelines).
         intent, confidence = ranked[1]
@@ -127,7 +126,7 @@ def classify(
 ) -> Understanding:
     """Understand a buyer mail's subject and new text (see :func:`bot.nlp.understand`)."""
     model = model or load_model()
-    mail = prepare(subject, text, use_bigrams=bool(model.options.get("bigrams", True)))
+    mail = prepare(subject, text)
     decision = decide(mail, model)
     evidence = [
         _readable(n, mail.features)

@@ -37,18 +37,18 @@ _RELATIVE_DAYS: Final = {
 }  # fmt: skip
 _WEEK_SHIFT: Final = {"先週": -1, "今週": 0, "来週": 1, "再来週": 2, "last": -1, "this": 0, "next": 1}
 
-_FULL_DATE: Final = re.compile(r"(?<!\d)(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})日?(?!\d)")
-_MONTH_DAY: Final = re.compile(r"(?<![\d/])(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日|/(\d{1,2}))(?![\d/])")
+_FULL_DATE: Final = re.compile(r"(\d(?<!\d\d)\d{3})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})日?(?!\d)")
+_MONTH_DAY: Final = re.compile(r"(\d(?<![\d/]\d)\d?)\s*(?:月\s*(\d{1,2})\s*日|/(\d{1,2}))(?![\d/])")
 _DAY_ONLY: Final = re.compile(
-    r"(?<![\d月/、,・〜~-])(\d{1,2})日(?!\s*(?:以内|間|後|前|ほど|程|くらい|ぐらい|位|経|た|も|以上|以降|分|目|から|～|〜))"
+    r"(\d(?<![\d月/、,・〜~-]\d)\d?)日(?!\s*(?:以内|間|後|前|ほど|程|くらい|ぐらい|位|経|た|も|以上|以降|分|目|から|～|〜))"
 )
 _RELATIVE: Final = re.compile(
     "|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)).replace(" ", r"\s+"), re.IGNORECASE
 )
 _WEEK_DAY: Final = re.compile(r"(再来週|来週|今週|先週)の?\s*([月火水木金土日])曜")
-_LONE_WEEKDAY: Final = re.compile(r"(?<![週今来先])([月火水木金土日])曜日?")
+_LONE_WEEKDAY: Final = re.compile(r"([月火水木金土日])(?<![週今来先][月火水木金土日])曜日?")
 _WEEK_END: Final = re.compile(r"(再来週|来週|今週)(中|末)")
-_MONTH_END: Final = re.compile(r"今月(?:中|末)|(?<!先)月末")
+_MONTH_END: Final = re.compile(r"今月(?:中|末)|月末(?<!先月末)")
 _EN_MONTH_DAY: Final = re.compile(
     r"\b(" + "|".join(_MONTHS_EN) + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b"
     r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(" + "|".join(_MONTHS_EN) + r")\b",

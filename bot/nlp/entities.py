@@ -13,21 +13,24 @@ from typing import Final
 from bot.carriers import CARRIER_ALIASES, check_digit_ok, is_s10
 from bot.nlp.understanding import TrackingNumber
 
+# Look-behinds sit after the first character (``\d(?<![\d-]\d)`` rather than
+# ``(?<![\d-])\d``): same meaning, but the engine can then skip ahead to candidate characters.
 _SEP: Final = r"[ \t]*[-‐‑‒–—―−ー─━][ \t]*|[ \t]+"
 # 3-7-7 digits; the look-arounds keep it out of longer numbers such as card numbers.
 _ORDER_ID: Final = re.compile(
-    rf"(?<![\d-])(\d{{3}})(?:{_SEP})(\d{{7}})(?:{_SEP})(\d{{7}})(?![\d-])"
+    rf"(\d(?<![\d-]\d)\d{{2}})(?:{_SEP})(\d{{7}})(?:{_SEP})(\d{{7}})(?![\d-])"
 )
+_SEVENTEEN: Final = re.compile(r"(\d(?<![\d-]\d)\d{16})(?![\d-])")
 _ORDER_PREFIXES: Final = ("249", "250", "503")
 _ORDER_WORDS: Final = re.compile(r"注文|オーダー|order", re.IGNORECASE)
 
 _S10_TEXT: Final = re.compile(
-    r"(?<![A-Za-z0-9])([A-Za-z]{2})[ -]?(\d{3})[ -]?(\d{3})[ -]?(\d{3})[ -]?([A-Za-z]{2})(?![A-Za-z0-9])"
+    r"([A-Za-z](?<![A-Za-z0-9][A-Za-z])[A-Za-z])[ -]?(\d{3})[ -]?(\d{3})[ -]?(\d{3})[ -]?([A-Za-z]{2})(?![A-Za-z0-9])"
 )
-_YUNEXPRESS: Final = re.compile(r"(?<![A-Za-z0-9])(YT\d{16})(?!\d)", re.IGNORECASE)
-_SF: Final = re.compile(r"(?<![A-Za-z0-9])(SF\d{12,13})(?!\d)", re.IGNORECASE)
+_YUNEXPRESS: Final = re.compile(r"(Y(?<![A-Za-z0-9]Y)T\d{16})(?!\d)", re.IGNORECASE)
+_SF: Final = re.compile(r"(S(?<![A-Za-z0-9]S)F\d{12,13})(?!\d)", re.IGNORECASE)
 # Digit groups of at least three digits joined by single spaces or dashes (1234-5678-9012).
-_DIGIT_RUN: Final = re.compile(r"(?<![\d-])\d{3,}(?:[ -]\d{3,})*(?![\d])")
+_DIGIT_RUN: Final = re.compile(r"\d(?<![\d-]\d)\d{2,}(?:[ -]\d{3,})*(?!\d)")
 _PHONE_SHAPE: Final = re.compile(r"0\d{1,4}-\d{1,4}-\d{3,4}|0[5789]0\d{8}|0\d{9}")
 _PHONE_WORDS: Final = re.compile(r"(?:TEL|Tel|tel|電話|携帯|FAX|Fax|fax|phone|Phone|☎)[^\n\d]{0,6}$")
 _TRACKING_WORDS: Final = re.compile(
@@ -54,7 +57,7 @@ def order_ids(text: str) -> tuple[list[str], list[tuple[int, int]]]:
         found.append("-".join(m.groups()))
         spans.append(m.span())
     # Seventeen digits typed without separators: only with a known prefix or an order word.
-    for m in re.finditer(r"(?<![\d-])(\d{17})(?![\d-])", text):
+    for m in _SEVENTEEN.finditer(text):
         digits = m.group(1)
         near = text[max(0, m.start() - 15) : m.start()]
         if digits.startswith(_ORDER_PREFIXES) or _ORDER_WORDS.search(near):

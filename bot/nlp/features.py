@@ -1,13 +1,13 @@
 """Features of a buyer mail for the linear models: lemmas, predicates with negation, cues.
 
-Feature names carry a prefix saying where they come from, which the evidence shown to
-agents keeps readable:
+Feature names carry a prefix saying where they come from, which keeps evidence readable:
 
-- ``w:届く`` a lemma (English words lower-cased);
-- ``p:届く|NEG`` a predicate and what follows it in its clause (``NEG`` negated, ``PAST``
+- ``w:届く`` a lemma, ``w:配達_完了`` two consecutive lemmas (English words lower-cased);
+- ``p:届く|NEG`` a predicate and what its clause says about it (``NEG`` negated, ``PAST``
   done, ``REQ`` asked for, ``Q`` questioned), so 「届いていません」 and 「届きました」 differ;
-- ``s:発送`` a lemma of the subject line;
-- ``c:not_arrived`` a hand-written cue (:mod:`bot.nlp.cues`), ``f:`` a form feature.
+- ``c:not_arrived`` a hand-written cue (:mod:`bot.nlp.cues`), ``cs:`` the same in the subject;
+- ``f:ask`` and other form features (a question or request outside the closing formulas,
+  the language, the length, an order ID present).
 """
 
 from __future__ import annotations
@@ -16,29 +16,26 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from bot.nlp.cues import Cue, cue_hits, strip_closings
-from bot.nlp.tokens import Token, tokenize, tokenize_english
+from bot.nlp.cues import Cue, cue_hits
+from bot.nlp.tokens import TokenizedText, tokenize, tokenize_english
 
-_PREDICATE_POS: Final = frozenset({"動詞", "形容詞"})
-# Verbs that only carry grammar after a predicate (ている, てください, ていただく, …).
-_HELPER_VERBS: Final = frozenset(
-    {"居る", "為る", "下さる", "頂く", "貰う", "置く", "仕舞う", "有る", "来る", "出来る",
-     "致す", "成る", "呉れる", "見る", "行く", "願う", "遣る", "上げる", "差し上げる", "御座る",
-     "申す", "存ずる", "思う", "参る", "頂ける", "居る"}
-)  # fmt: skip
-# Nouns become predicates when one of these follows (キャンセルする, キャンセルできる).
-_LIGHT_VERBS: Final = frozenset({"為る", "出来る", "致す", "頂く", "下さる"})
-_NEGATIONS: Final = frozenset({"ず", "ない", "ぬ", "無い"})
-_REQUESTS: Final = frozenset({"下さる", "頂く", "欲しい", "たい", "願う", "貰う", "呉れる"})
-_QUESTIONS: Final = frozenset({"か", "?", "かしら", "の"})
-_CLAUSE_END: Final = frozenset({"。", "?", "!", "、", ",", ".", "\n", "…"})
-_SKIP_POS: Final = frozenset({"補助記号", "記号"})
-# Subject lines are short: their particles and endings add nothing but noise.
-_SUBJECT_POS: Final = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接尾辞", "en"})
 _JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _KANA: Final = re.compile(r"[\u3040-\u30ff]")
 _LATIN: Final = re.compile(r"[A-Za-z]")
 _SUBJECT_NOISE: Final = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|転送|返信)\s*[:：]\s*)+", re.IGNORECASE)
+_PUNCTUATION: Final = frozenset("。、，．・「」『』（）()[]【】〈〉《》\"'“”‘’:;：；…‥〜-―—/／\n")
+# Where a clause scan stops: a noun, another content predicate, punctuation, a question mark.
+_STOP: Final = re.compile(r"[nCEq]")
+_SCAN: Final = 8
+# Nouns that head a predicate through が/は/も: 「返事がない」「連絡が来ない」.
+_EXISTENCE: Final = frozenset({"有る", "無い", "ない", "来る"})
+_TOPIC: Final = frozenset({"が", "は", "も"})
+# Requests inside closing formulas (よろしくお願いします) ask for nothing.
+_CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
+_EN_NEGATORS: Final = frozenset({"not", "no", "never", "haven't", "hasn't", "didn't", "don't",
+                                 "doesn't", "isn't", "wasn't", "won't", "can't", "cannot"})  # fmt: skip
+_EN_REQUEST: Final = frozenset({"please", "pls", "could", "can", "would", "kindly"})
+_EN_PAST: Final = frozenset({"received", "arrived", "got", "came"})
 
 
 @dataclass
@@ -48,6 +45,7 @@ class MailFeatures:
     names: set[str] = field(default_factory=set)
     cues: dict[str, tuple[Cue, str]] = field(default_factory=dict)
     language: str = "ja"
+    asks: bool = False
 
 
 def language_of(text: str) -> str:
@@ -62,57 +60,74 @@ def language_of(text: str) -> str:
     return "other"
 
 
-def _modality(tokens: list[Token], start: int) -> str:
-    """What the clause says about the predicate ending at ``start - 1``."""
-    flags: set[str] = set()
-    for token in tokens[start : start + 8]:
-        lemma, pos = token.lemma, token.pos
-        if lemma in _CLAUSE_END or pos in ("名詞", "副詞", "代名詞", "接頭辞", "連体詞"):
-            if lemma == "?":
-                flags.add("Q")
-            break
-        if pos in _PREDICATE_POS and lemma not in _HELPER_VERBS and lemma not in _NEGATIONS:
-            if lemma not in _REQUESTS:
-                break
-        if lemma in _NEGATIONS:
-            flags.add("NEG")
-        elif lemma == "た" and "NEG" not in flags:
-            flags.add("PAST")
-        elif lemma in _REQUESTS:
-            flags.add("REQ")
-        elif lemma in _QUESTIONS and pos == "助詞" and lemma != "の":
-            flags.add("Q")
-    if "NEG" in flags:
-        flags.discard("PAST")
-    return "+".join(sorted(flags))
+def _mood(codes: str, start: int) -> list[str]:
+    """Flags of the clause after a predicate head: what follows it up to the next stop."""
+    segment = codes[start : start + _SCAN]
+    stop = _STOP.search(segment)
+    if stop is not None:
+        segment = segment[: stop.start() + (1 if stop.group() == "q" else 0)]
+    flags = []
+    if "N" in segment:
+        flags.append("NEG")
+    elif "P" in segment:
+        flags.append("PAST")
+    if "R" in segment:
+        flags.append("REQ")
+    if "Q" in segment or "q" in segment:
+        flags.append("Q")
+    return flags
 
 
-def _token_features(tokens: list[Token], prefix: str, names: set[str], bigrams: bool) -> None:
-    previous = ""
-    for i, token in enumerate(tokens):
-        if token.pos in _SKIP_POS and token.lemma not in ("?", "!"):
-            previous = ""
+def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
+    """Add lemma, bigram and predicate features; answer whether the text asks something."""
+    lemmas, codes = tokens
+    content = [lemma for lemma in lemmas if lemma not in _PUNCTUATION]
+    names.update([f"w:{lemma}" for lemma in content])
+    names.update([f"w:{a}_{b}" for a, b in zip(content, content[1:], strict=False)])
+    asks = "q" in codes or "Q" in codes
+    count = len(codes)
+    for i, code in enumerate(codes):
+        head = code == "C"
+        start = i + 1
+        if code == "n" and start < count:
+            nxt = codes[start]
+            if nxt == "L":
+                head = True
+            elif nxt == "H" and lemmas[start] in _TOPIC and start + 1 < count:
+                head = lemmas[start + 1] in _EXISTENCE
+                start += 1
+        elif code == "R" and not asks:
+            asks = not any(w in _CLOSING_WORDS for w in lemmas[max(0, i - 3) : i])
+        if head:
+            for flag in _mood(codes, start):
+                names.add(f"p:{lemmas[i]}|{flag}")
+    return asks
+
+
+def _english_features(tokens: TokenizedText, names: set[str]) -> bool:
+    """English words, bigrams and a light negation scope (three words after a negator)."""
+    words = tokens.lemmas
+    names.update([f"w:{w}" for w in words if w not in ("?", "!")])
+    names.update([f"w:{a}_{b}" for a, b in zip(words, words[1:], strict=False)])
+    negated = 0
+    for i, w in enumerate(words):
+        if w in _EN_NEGATORS:
+            negated = 3
             continue
-        names.add(f"{prefix}{token.lemma}")
-        if previous and bigrams:
-            names.add(f"{prefix}{previous}_{token.lemma}")
-        previous = token.lemma
-        if prefix != "w:":
-            continue
-        is_predicate = token.pos in _PREDICATE_POS and token.lemma not in _HELPER_VERBS
-        after = i + 1
-        if token.pos == "名詞" and after < len(tokens) and tokens[after].lemma in _LIGHT_VERBS:
-            is_predicate = True
-        if is_predicate:
-            mood = _modality(tokens, after)
-            if mood:
-                names.add(f"p:{token.lemma}|{mood}")
+        if negated:
+            names.add(f"p:{w}|NEG")
+            negated -= 1
+        elif w in _EN_PAST and i and words[i - 1] not in ("not", "be", "been"):
+            names.add(f"p:{w}|PAST")
+    return "?" in words or bool(_EN_REQUEST.intersection(words))
 
 
-def _tokens_for(text: str, language: str) -> list[Token]:
+def _text_features(text: str, language: str, names: set[str]) -> bool:
     if not text.strip():
-        return []
-    return tokenize_english(text) if language == "en" else tokenize(text)
+        return False
+    if language == "en":
+        return _english_features(tokenize_english(text), names)
+    return _japanese_features(tokenize(text), names)
 
 
 def clean_subject(subject: str) -> str:
@@ -120,26 +135,26 @@ def clean_subject(subject: str) -> str:
     return _SUBJECT_NOISE.sub("", subject).strip()
 
 
-def extract(subject: str, body: str, *, use_bigrams: bool = True) -> MailFeatures:
+def extract(subject: str, body: str) -> MailFeatures:
     """Features of a mail from its normalised subject and normalised new text."""
     language = language_of(body if body.strip() else subject)
     features = MailFeatures(language=language)
     names = features.names
-    body_tokens = _tokens_for(body, language)
-    _token_features(body_tokens, "w:", names, use_bigrams)
+    features.asks = _text_features(body.lower() if language == "en" else body, language, names)
+    if features.asks:
+        names.add("f:ask")
+    features.cues = cue_hits(names)
+    names.update([f"c:{name}" for name in features.cues])
     subject = clean_subject(subject)
     if subject:
-        subject_tokens = _tokens_for(subject, language_of(subject))
-        content = [t for t in subject_tokens if t.pos in _SUBJECT_POS]
-        _token_features(content, "s:", names, False)
-    lowered = body.lower()
-    for cue, phrase in cue_hits(strip_closings(lowered)):
-        features.cues[cue.name] = (cue, phrase)
-        names.add(f"c:{cue.name}")
-    for cue, phrase in cue_hits(subject.lower()):
-        if cue.intent not in ("ask", "angry"):
-            names.add(f"cs:{cue.name}")
-            features.cues.setdefault(cue.name, (cue, phrase))
+        subject_names: set[str] = set()
+        subject_language = language_of(subject)
+        _text_features(subject.lower() if subject_language == "en" else subject,
+                       subject_language, subject_names)  # fmt: skip
+        for name, (cue, phrase) in cue_hits(subject_names).items():
+            if cue.intent not in ("ask", "angry"):
+                names.add(f"cs:{name}")
+                features.cues.setdefault(name, (cue, phrase))
     names.add(f"f:lang={language}")
     length = len(body)
     names.add("f:len<40" if length < 40 else ("f:len<200" if length < 200 else "f:len>=200"))

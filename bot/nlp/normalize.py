@@ -61,10 +61,34 @@ def _fold_digit_dashes(text: str) -> str:
     return _DASH_IN_DIGITS.sub("-", text)
 
 
+_HAS_CIRCLED: Final = re.compile("[" + "".join(chr(c) for c in _CIRCLED) + "]")
+_HAS_TILDE: Final = re.compile("[~～∼〰]")
+_HAS_DASH: Final = re.compile(r"\d[‐‑‒–—―−ー─━﹣-]")
+
+
+# Characters NFKC leaves alone and that never combine with what follows: ASCII, kana, the
+# long vowel mark, common CJK ideographs and Japanese punctuation. NFKC runs only on the
+# stretches between them (plus the character before, which a voiced mark may join).
+_NFKC_STABLE: Final = "\t\n\r\x20-\x7e\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3001\u3002\u3005\u300c-\u300f\u301c\u30fb"
+_NFKC_UNSTABLE_RUN: Final = re.compile(f"[{_NFKC_STABLE}]?[^{_NFKC_STABLE}]+")
+
+
+def _nfkc_run(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
 def normalize(text: str) -> str:
     """Normalise ``text`` for matching and tokenising (see the module docstring)."""
-    text = unicodedata.normalize("NFKC", text.translate(_CIRCLED)).translate(_TILDES)
-    return _fold_digit_dashes(text)
+    # Each step is skipped when a cheap scan shows it has nothing to do (the common case).
+    if _HAS_CIRCLED.search(text):
+        text = text.translate(_CIRCLED)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = _NFKC_UNSTABLE_RUN.sub(_nfkc_run, text)
+    if _HAS_TILDE.search(text):
+        text = text.translate(_TILDES)
+    if _HAS_DASH.search(text):
+        text = _fold_digit_dashes(text)
+    return text
 
 
 def _units(text: str) -> list[tuple[int, str]]:

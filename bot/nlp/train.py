@@ -64,9 +64,13 @@ def _matrix(mails: Sequence[PreparedMail], vocab: dict[str, int]) -> np.ndarray:
     return x
 
 
-def _vocabulary(mails: Sequence[PreparedMail]) -> dict[str, int]:
+def _vocabulary(mails: Sequence[PreparedMail], bigrams: bool) -> dict[str, int]:
     df = Counter(name for mail in mails for name in mail.features.names)
-    kept = sorted(n for n, c in df.items() if c >= MIN_DF or n.startswith(("c:", "cs:")))
+    kept = sorted(
+        n
+        for n, c in df.items()
+        if (c >= MIN_DF or n.startswith(("c:", "cs:"))) and (bigrams or "_" not in n or n[0] != "w")
+    )
     return {name: i for i, name in enumerate(kept)}
 
 
@@ -123,7 +127,7 @@ def _fit_binary(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 400) -> tu
 
 def fit(mails: Sequence[PreparedMail], records: Sequence[dict[str, Any]], setting: Setting) -> IntentModel:
     """Fit both models on ``mails`` (labels from ``records``) with one setting."""
-    vocab = _vocabulary(mails)
+    vocab = _vocabulary(mails, setting.bigrams)
     x = _matrix(mails, vocab)
     y = np.array([INTENTS.index(r["intent"]) for r in records])
     w, b = _fit_softmax(x, y, len(INTENTS), setting.l2)
@@ -167,7 +171,7 @@ class OutOfFold:
 
 def cross_validate(records: Sequence[dict[str, Any]], setting: Setting) -> OutOfFold:
     """Prepare every mail and fit one model per fold, each without the mails of its fold."""
-    mails = [prepare(r.get("subject") or "", new_text(r["body"]), use_bigrams=setting.bigrams) for r in records]
+    mails = [prepare(r.get("subject") or "", new_text(r["body"])) for r in records]
     fold = _folds(records)
     models_by_fold = []
     for k in range(FOLDS):
@@ -269,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     temperature = _temperature(oof, records)
     thresholds = _choose_thresholds(oof, records, temperature)
     cv = score(records, _predictions(oof, temperature, thresholds))
-    mails = [prepare(r.get("subject") or "", new_text(r["body"]), use_bigrams=setting.bigrams) for r in records]
+    mails = [prepare(r.get("subject") or "", new_text(r["body"])) for r in records]
     model = replace(fit(mails, records, setting), temperature=temperature, thresholds=thresholds)
     extra = {
         "trained_on": {"file": "corpus/train.jsonl", "mails": len(records)},

@@ -68,3 +68,10 @@ def test_offset_map_for_expanding_and_merging_characters() -> None:
     assert result.offsets == (0, 0, 0, 1)
     assert raw[slice(*result.source_span(3, 4))] == "ｶﾞ"
     assert raw[slice(*result.source_span(0, 3))] == "①"
+
+
+def test_fast_path_equals_plain_nfkc_on_mixed_text() -> None:
+    import unicodedata
+
+    raw = "ﾃｽﾄ：ＡＢＣ１２３（株）ｶﾞｷﾞ、か\u3099き\u309a。ℵ№㍻㌔ｱ゛Ⅻ"
+    assert normalize(raw) == unicodedata.normalize("NFKC", raw)
