@@ -30,7 +30,11 @@ def parse_mail(raw: bytes) -> BuyerMail:
             text = str(body.get_content())
             charsets.append(body.get_content_charset() or "us-ascii")
         attachments = [
-            Attachment(part.get_filename(), part.get_content_type(), len(part.get_payload(decode=True) or b""))
+            Attachment(
+                part.get_filename(),
+                part.get_content_type(),
+                len(part.get_payload(decode=True) or b""),
+            )
             for part in msg.iter_attachments()
         ]
         date = None
@@ -48,7 +52,7 @@ def parse_mail(raw: bytes) -> BuyerMail:
             references=refs,
             from_addr=from_addr.lower() or None,
             from_name=from_name or None,
-            reply_to=(_addresses(str(msg.get("reply-to") or "")) or [None])[0],
+            reply_to=next(iter(_addresses(str(msg.get("reply-to") or ""))), None),
             to=_addresses(str(msg.get("to") or "")),
             subject=subject,
             date=date,
@@ -61,8 +65,17 @@ def parse_mail(raw: bytes) -> BuyerMail:
         )
     except Exception as exc:  # the parse stage must never lose a mail
         return BuyerMail(
-            message_id=None, in_reply_to=None, references=[], from_addr=None, from_name=None,
-            reply_to=None, to=[], subject="", date=None,
-            text=raw.decode("utf-8", "replace"), new_text="", is_auto=False,
+            message_id=None,
+            in_reply_to=None,
+            references=[],
+            from_addr=None,
+            from_name=None,
+            reply_to=None,
+            to=[],
+            subject="",
+            date=None,
+            text=raw.decode("utf-8", "replace"),
+            new_text="",
+            is_auto=False,
             defects=[*defects, f"unparseable: {type(exc).__name__}: {exc}"],
         )

@@ -1,0 +1,180 @@
+"""The act stage: the handler's decision, made safe, rendered and policy-checked.
+
+Handlers say what the business rule wants. This stage applies the rules that hold whatever
+the intent: never answer auto-replies, bounces or the shop itself; angry or uncertain mail goes
+to a human first; a reply the policy check rejects is not sent; ``none`` needs certainty.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.mail.message import BuyerMail
+from bot.policy import check_text
+from bot.router import HandlerContext, Handoff, NoReply, Reply, Router
+from bot.templates import Renderer
+
+_NOREPLY_SENDER = re.compile(
+    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer-daemon|postmaster|bounces?|auto[-_.]?confirm|"
+    r"notifications?|info-noreply)(?:[+\-_.].*)?@",
+    re.IGNORECASE,
+)
+# Amazon relay and other marketplaces append the channel to the buyer's display name.
+_NAME_SUFFIX = re.compile(
+    r"\s*(?:-|–|—|via|経由)\s*(?:Amazon(?:\.co\.jp)?(?: Marketplace)?|マーケットプレイス).*$", re.I
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The final decision for one inbound mail, ready to be stored."""
+
+    kind: str  # reply | handoff | none
+    reason: str
+    handler: str
+    template: str | None = None
+    body: str | None = None  # the reply to send (kind == "reply")
+    draft: str | None = None  # a suggested reply for agents (kind == "handoff")
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """Facts from the store the safety rules need."""
+
+    shop_addresses: tuple[str, ...]
+    auto_replies_to_sender_24h: int = 0
+
+
+def buyer_display_name(mail: BuyerMail) -> str | None:
+    """The buyer's name for the salutation, without marketplace suffixes; None if unusable."""
+    name = (mail.from_name or "").strip().strip('"')
+    name = _NAME_SUFFIX.sub("", name).strip()
+    if not name or "@" in name or len(name) > 40:
+        return None
+    return name
+
+
+def is_noreply_sender(address: str | None) -> bool:
+    """Addresses that do not take replies (noreply@, mailer-daemon@, ...)."""
+    return bool(address and _NOREPLY_SENDER.match(address))
+
+
+def unreadable(mail: BuyerMail) -> str | None:
+    """Why a mail cannot be acted on automatically, or None when it can."""
+    if not mail.from_addr:
+        return "no readable sender address"
+    if not (mail.new_text.strip() or mail.text.strip() or mail.attachments):
+        return "no readable text"
+    if any(d.startswith("unparseable") for d in mail.defects):
+        return "the mail could not be parsed"
+    return None
+
+
+def _common_data(ctx: HandlerContext) -> dict[str, Any]:
+    local = ctx.now.astimezone(ZoneInfo(ctx.shop.timezone))
+    return {
+        "shop": ctx.shop,
+        "buyer_name": buyer_display_name(ctx.mail),
+        "first_contact": ctx.ticket.is_new,
+        "late_night": local.hour >= 21 or local.hour < 6,
+        "now": ctx.now,
+    }
+
+
+async def decide(
+    router: Router, renderer: Renderer, ctx: HandlerContext, gate: GateFacts
+) -> Outcome:
+    """Route the mail to its handler and turn the answer into an :class:`Outcome`."""
+    mail, nlu, shop = ctx.mail, ctx.nlu, ctx.shop
+    facts: dict[str, Any] = {"defects": list(mail.defects)} if mail.defects else {}
+    if mail.is_auto:
+        return Outcome(
+            "none",
+            f"automatic mail ({mail.auto_reason or 'auto-reply or bounce'}): never answered",
+            "gate",
+            facts=facts,
+        )
+    if mail.from_addr and mail.from_addr.lower() in gate.shop_addresses:
+        return Outcome(
+            "none", "mail from the shop's own address: never answered", "gate", facts=facts
+        )
+    problem = unreadable(mail)
+    if problem:
+        return Outcome(
+            "handoff",
+            f"{problem}; defects: {'; '.join(mail.defects) or 'none'}",
+            "gate",
+            facts=facts,
+        )
+
+    decision, handler = await router.dispatch(nlu.intent, ctx)
+    data = {**_common_data(ctx), **dict(getattr(decision, "data", {}) or {})}
+    lang = nlu.language if nlu.language in ("ja", "en") else "ja"
+
+    if isinstance(decision, NoReply):
+        if nlu.action != "none" or nlu.angry:
+            return Outcome(
+                "handoff",
+                f"{decision.reason}, but not certain enough to leave unanswered",
+                handler,
+                facts=facts,
+            )
+        return Outcome("none", decision.reason, handler, facts=facts)
+
+    if isinstance(decision, Handoff):
+        draft = _render_or_none(renderer, lang, decision.draft_template, data)
+        return Outcome(
+            "handoff", decision.reason, handler, decision.draft_template, draft=draft, facts=facts
+        )
+
+    assert isinstance(decision, Reply)
+    body = _render_or_none(renderer, lang, decision.template, data)
+    hold: list[str] = []
+    if body is None:
+        hold.append(f"no {lang} template {decision.template}")
+    if nlu.language not in ("ja", "en"):
+        hold.append("the mail is in a language the bot does not answer")
+    if nlu.angry or nlu.claim_risk:
+        hold.append("the buyer is angry or threatens a claim: a human answers first")
+    if nlu.action != "auto":
+        hold.append(f"not confident enough to answer alone ({nlu.confidence:.2f})")
+    if nlu.intent not in shop.auto_intents:
+        hold.append(f"automatic answers are off for {nlu.intent}")
+    if is_noreply_sender(mail.reply_address):
+        hold.append("the sender does not accept replies")
+    if gate.auto_replies_to_sender_24h >= shop.auto_replies_per_sender_per_day:
+        hold.append(
+            f"already {gate.auto_replies_to_sender_24h} automatic replies to this sender in 24 h"
+        )
+    if body is not None:
+        hold.extend(f"policy: {v}" for v in check_text(body, shop))
+    if hold:
+        return Outcome(
+            "handoff",
+            f"{decision.reason}; held: {'; '.join(hold)}",
+            handler,
+            decision.template,
+            draft=body,
+            facts=facts,
+        )
+    return Outcome("reply", decision.reason, handler, decision.template, body=body, facts=facts)
+
+
+def _render_or_none(
+    renderer: Renderer, lang: str, name: str | None, data: dict[str, Any]
+) -> str | None:
+    if name is None or not renderer.exists(lang, name):
+        return None
+    return renderer.render(lang, name, **data)
+
+
+def reference_time(mail: BuyerMail, now: datetime) -> datetime:
+    """The mail's own date when plausible (for resolving 「明日」), else now."""
+    if mail.date is not None and abs((now - mail.date).total_seconds()) < 30 * 86400:
+        return mail.date
+    return now

@@ -1,0 +1,171 @@
+"""Ingest: raw bytes into the store before anything else happens.
+
+Every source (Maildir here, IMAP in ``bot.mail.imap``) calls :func:`store_raw`, which is
+idempotent: the same (mailbox, source key) is stored once however often it is seen. Nothing
+in the mailbox is changed; people read it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.config import MailboxSettings
+from bot.logs import kv
+from bot.store import Store
+from bot.store.schema import mailboxes, raw_mails
+from bot.store.sql import insert_ignore
+
+log = logging.getLogger(__name__)
+
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]{1,990}>)", re.IGNORECASE | re.MULTILINE)
+
+
+def header_message_id(raw: bytes) -> str | None:
+    """The Message-ID found by a cheap scan of the header block (for de-duplication)."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    match = _MESSAGE_ID.search(head)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+async def ensure_mailbox(store: Store, mailbox: MailboxSettings, now: datetime) -> int:
+    """The mailbox's id in the store, registering it on first sight."""
+    async with store.begin() as conn:
+        await insert_ignore(
+            conn,
+            mailboxes,
+            {"name": mailbox.name, "url": mailbox.url, "created_at": now, "updated_at": now},
+            ["name"],
+        )
+        await conn.execute(
+            update(mailboxes).where(mailboxes.c.name == mailbox.name).values(url=mailbox.url)
+        )
+        return int(
+            (
+                await conn.execute(select(mailboxes.c.id).where(mailboxes.c.name == mailbox.name))
+            ).scalar_one()
+        )
+
+
+async def store_raw(
+    conn: AsyncConnection,
+    *,
+    mailbox_id: int,
+    source_key: str,
+    raw: bytes,
+    now: datetime,
+    uid: int | None = None,
+    uidvalidity: int | None = None,
+) -> int | None:
+    """Keep one mail's bytes; returns its new id, or None if this source key was stored before."""
+    return await insert_ignore(
+        conn,
+        raw_mails,
+        {
+            "mailbox_id": mailbox_id,
+            "source_key": source_key,
+            "uid": uid,
+            "uidvalidity": uidvalidity,
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "message_id": header_message_id(raw),
+            "raw": raw,
+            "size": len(raw),
+            "received_at": now,
+            "state": "received",
+        },
+        ["mailbox_id", "source_key"],
+    )
+
+
+def maildir_key(filename: str) -> str:
+    """The stable part of a Maildir file name (the ``:2,FLAGS`` suffix changes when read)."""
+    return filename.split(":", 1)[0].split("!", 1)[0]
+
+
+class MaildirWatcher:
+    """Stores every message of a Maildir (``new/`` and ``cur/``) once, without touching it."""
+
+    def __init__(
+        self,
+        store: Store,
+        mailbox: MailboxSettings,
+        mailbox_id: int,
+        clock: Clock,
+        on_new: Callable[[], None] | None = None,
+    ) -> None:
+        assert mailbox.path is not None
+        self.store = store
+        self.mailbox = mailbox
+        self.mailbox_id = mailbox_id
+        self.clock = clock
+        self.on_new = on_new
+        self._known: set[str] = set()
+
+    def _listing(self) -> list[tuple[str, Path]]:
+        found: list[tuple[str, Path]] = []
+        assert self.mailbox.path is not None
+        for sub in ("new", "cur"):
+            folder = self.mailbox.path / sub
+            if not folder.is_dir():
+                continue
+            for entry in sorted(folder.iterdir()):
+                if entry.is_file() and not entry.name.startswith("."):
+                    found.append((maildir_key(entry.name), entry))
+        return found
+
+    async def scan(self) -> int:
+        """Store what is new since the last scan; returns how many mails were stored."""
+        if not self._known:
+            async with self.store.connect() as conn:
+                rows = await conn.execute(
+                    select(raw_mails.c.source_key).where(raw_mails.c.mailbox_id == self.mailbox_id)
+                )
+                self._known = set(rows.scalars().all())
+        listing = await asyncio.to_thread(self._listing)
+        stored = 0
+        for key, path in listing:
+            if key in self._known:
+                continue
+            try:
+                raw = await asyncio.to_thread(path.read_bytes)
+            except FileNotFoundError:
+                continue  # moved by a mail client between listing and reading; seen next scan
+            async with self.store.begin() as conn:
+                new_id = await store_raw(
+                    conn, mailbox_id=self.mailbox_id, source_key=key, raw=raw, now=self.clock.now()
+                )
+            self._known.add(key)
+            if new_id is not None:
+                stored += 1
+                log.info(
+                    kv("ingest.stored", mailbox=self.mailbox.name, raw_mail=new_id, bytes=len(raw))
+                )
+        if stored and self.on_new:
+            self.on_new()
+        return stored
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
+        """Scan until ``stop`` is set."""
+        log.info(
+            kv("ingest.start", mailbox=self.mailbox.name, kind="maildir", poll_seconds=poll_seconds)
+        )
+        while not stop.is_set():
+            try:
+                await self.scan()
+            except Exception as exc:  # keep watching; the next scan retries
+                log.exception(
+                    kv("ingest.error", mailbox=self.mailbox.name, error=type(exc).__name__)
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+        log.info(kv("ingest.stop", mailbox=self.mailbox.name))

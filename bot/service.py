@@ -1,0 +1,272 @@
+"""The desk as a running service: every stage's loop, wired from the settings.
+
+``run_once`` processes everything waiting and returns (cron, tests, the demo); ``run`` keeps
+the loops going until asked to stop, finishing or safely releasing the work in hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.clock import Clock, SystemClock
+from bot.config import MailboxSettings, Settings
+from bot.errors import ConfigError
+from bot.logs import kv
+from bot.mail.ingest import MaildirWatcher, ensure_mailbox
+from bot.mail.outbox import OutboxSender, Transport, make_transport
+from bot.pipeline import Pipeline, Processed, record_send_failure, record_sent
+from bot.router import Router
+from bot.store import Store, open_store
+from bot.store.schema import raw_mails
+from bot.templates import Renderer
+
+log = logging.getLogger(__name__)
+
+
+class Watcher(Protocol):
+    """A mailbox source: ``scan`` stores what is new; ``run`` keeps doing so until stopped."""
+
+    async def scan(self) -> int: ...
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float) -> None: ...
+
+
+Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+OnceStep = Callable[[], Awaitable[Any]]
+
+
+@dataclass
+class RunSummary:
+    """What one ``run --once`` did."""
+
+    ingested: int = 0
+    processed: list[Processed] = field(default_factory=list)
+    sent: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Decisions by kind, plus duplicates and failures."""
+        out: dict[str, int] = {}
+        for p in self.processed:
+            key = p.outcome.kind if p.state == "done" and p.outcome else p.state
+            out[key] = out.get(key, 0) + 1
+        return out
+
+
+class Desk:
+    """All stages of one process, wired from :class:`Settings`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        store: Store | None = None,
+        transport: Transport | None = None,
+        router: Router | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.store = store or open_store(settings.database_url)
+        self.transport = transport or make_transport(settings.outbox)
+        if router is None:
+            from handlers import build_router
+
+            router = build_router()
+        self.router = router
+        self.renderer = Renderer(settings.templates_dir)
+        self.watchers: list[Watcher] = []
+        self.pipeline: Pipeline | None = None
+        self.sender: OutboxSender | None = None
+        # Later stages (Slack, deadlines, digests) add their loops and their run-once steps here.
+        self.loops: list[Loop] = []
+        self.once_steps: list[tuple[str, OnceStep]] = []
+        self._work = asyncio.Event()  # set when a watcher stored new mail
+        self._send = asyncio.Event()  # set when a reply was queued
+        self._started = False
+
+    async def start(self, *, migrate: bool = True) -> None:
+        """Migrate the store, register mailboxes and build the stages."""
+        if self._started:
+            return
+        if migrate:
+            await self.store.migrate()
+        policies: dict[int, str] = {}
+        for mailbox in self.settings.mailboxes:
+            mailbox_id = await ensure_mailbox(self.store, mailbox, self.clock.now())
+            policies[mailbox_id] = mailbox.deadline_policy
+            self.watchers.append(self._make_watcher(mailbox, mailbox_id))
+        self.pipeline = Pipeline(
+            self.settings, self.store, self.clock, self.router, self.renderer, policies=policies
+        )
+        slack = self.settings.slack.enabled
+        self.sender = OutboxSender(
+            self.store,
+            self.transport,
+            self.clock,
+            worker=self.settings.worker_id,
+            max_attempts=self.settings.outbox.max_attempts,
+            on_sent=record_sent,
+            on_failed=functools.partial(record_send_failure, notify_slack=slack),
+        )
+        self._started = True
+
+    def notify_reply_queued(self) -> None:
+        """Wake the outbox loop now (a stage outside the pipeline queued a reply)."""
+        self._send.set()
+
+    def _make_watcher(self, mailbox: MailboxSettings, mailbox_id: int) -> Watcher:
+        if mailbox.scheme == "maildir":
+            return MaildirWatcher(
+                self.store, mailbox, mailbox_id, self.clock, on_new=self._work.set
+            )
+        try:
+            from bot.mail.imap import ImapWatcher  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise ConfigError(
+                "MADOGUCHI_MAILBOX",
+                "IMAP mailboxes are not available in this build",
+                "maildir:./var/maildir",
+            ) from None
+        watcher: Watcher = ImapWatcher(
+            self.store, mailbox, mailbox_id, self.clock, on_new=self._work.set
+        )
+        return watcher
+
+    # --- one pass ----------------------------------------------------------------------------
+
+    async def ingest_once(self) -> int:
+        """Store everything new in every mailbox once."""
+        total = 0
+        for watcher in self.watchers:
+            total += await watcher.scan()
+        return total
+
+    async def process_all(
+        self, on_each: Callable[[Processed], None] | None = None
+    ) -> list[Processed]:
+        """Process every waiting mail (one at a time, in arrival order)."""
+        assert self.pipeline is not None
+        done: list[Processed] = []
+        while True:
+            batch = await self.pipeline.process_pending(limit=1)
+            if not batch:
+                return done
+            for item in batch:
+                done.append(item)
+                if on_each:
+                    on_each(item)
+
+    async def send_outbox(self) -> int:
+        """Deliver every reply that is due now."""
+        assert self.sender is not None
+        sent = 0
+        while True:
+            n = await self.sender.send_due()
+            sent += n
+            if n == 0:
+                return sent
+
+    async def run_once(self, on_each: Callable[[Processed], None] | None = None) -> RunSummary:
+        """Everything waiting: mail in, decisions, replies out, then the later stages' steps."""
+        await self.start()
+        summary = RunSummary()
+        summary.ingested = await self.ingest_once()
+        summary.processed = await self.process_all(on_each)
+        summary.sent = await self.send_outbox()
+        for name, step in self.once_steps:
+            summary.extra[name] = await step()
+        return summary
+
+    # --- the service -------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run every loop until ``stop`` is set."""
+        await self.start()
+        log.info(
+            kv(
+                "desk.start",
+                worker=self.settings.worker_id,
+                mailboxes=len(self.watchers),
+                store=self.store.dialect,
+            )
+        )
+        tasks = [
+            asyncio.create_task(w.run(stop, self.settings.poll_seconds)) for w in self.watchers
+        ]
+        tasks.append(asyncio.create_task(self._process_loop(stop)))
+        tasks.append(asyncio.create_task(self._outbox_loop(stop)))
+        tasks.extend(asyncio.create_task(loop(stop)) for loop in self.loops)
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not stopper and task.exception():
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            stopper.cancel()
+            log.info(kv("desk.stop", worker=self.settings.worker_id))
+
+    async def _process_loop(self, stop: asyncio.Event) -> None:
+        assert self.pipeline is not None
+        log.info(kv("pipeline.start", worker=self.settings.worker_id))
+        while not stop.is_set():
+            self._work.clear()
+            rows = await self.pipeline.claim(limit=10)
+            for i, row in enumerate(rows):
+                if stop.is_set():
+                    # Give back what we will not finish so another process can take it now.
+                    for left in rows[i:]:
+                        await self.store.release(raw_mails, left.id, worker=self.settings.worker_id)
+                    break
+                result = await self.pipeline.process(row)
+                if result.outbox_id is not None:
+                    self._send.set()
+            if rows:
+                continue
+            await _wait(stop, self._work, self.settings.poll_seconds)
+        log.info(kv("pipeline.stop", worker=self.settings.worker_id))
+
+    async def _outbox_loop(self, stop: asyncio.Event) -> None:
+        assert self.sender is not None
+        log.info(
+            kv(
+                "outbox.start",
+                worker=self.settings.worker_id,
+                transport=self.settings.outbox.scheme,
+            )
+        )
+        while not stop.is_set():
+            self._send.clear()
+            try:
+                sent = await self.sender.send_due()
+            except Exception as exc:
+                log.exception(kv("outbox.error", error=type(exc).__name__))
+                sent = 0
+            if sent == 0:
+                await _wait(stop, self._send, min(self.settings.poll_seconds, 1.0))
+        log.info(kv("outbox.stop", worker=self.settings.worker_id))
+
+    async def close(self) -> None:
+        """Release connections."""
+        await self.transport.close()
+        await self.store.close()
+
+
+async def _wait(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
+    """Sleep until ``stop`` or ``wake`` is set, or ``seconds`` pass."""
+    waiters = [asyncio.create_task(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.create_task(wake.wait()))
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

@@ -1,0 +1,103 @@
+"""Rendering buyer- and agent-facing text from ``templates/<lang>/`` (Jinja2, sandboxed).
+
+Buyer text is only ever data: the environment is sandboxed, templates are files the seller
+controls, and values are inserted as they are (``{{ 7*7 }}`` written by a buyer comes back
+literally). HTML templates (``.html``) are autoescaped; text templates are not.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+from bot import carriers
+from bot.errors import TemplateMissingError
+
+_WEEKDAYS_JA = "月火水木金土日"
+_WEEKDAYS_ZH = "一二三四五六日"
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def jdate(value: date | datetime | None, tz: str = "Asia/Tokyo") -> str:
+    """``12月5日（木）`` — a date (or the Japan-time date of a moment) the Japanese way."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(tz)).date()
+    return f"{value.month}月{value.day}日（{_WEEKDAYS_JA[value.weekday()]}）"
+
+
+def jdatetime(value: datetime | None, tz: str = "Asia/Tokyo") -> str:
+    """``12月5日（木）14:30`` in Japan time (or ``tz``)."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(tz))
+    return f"{jdate(local, tz)}{local:%H:%M}"
+
+
+def zhdate(value: date | datetime | None, tz: str = "Asia/Tokyo") -> str:
+    """``12月5日（周四）`` for Chinese text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(tz)).date()
+    return f"{value.month}月{value.day}日（周{_WEEKDAYS_ZH[value.weekday()]}）"
+
+
+def endate(value: date | datetime | None, tz: str = "Asia/Tokyo") -> str:
+    """``Thu 5 Dec`` for English text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(tz)).date()
+    return f"{_WEEKDAYS_EN[value.weekday()]} {value.day} {value:%b}"
+
+
+class Renderer:
+    """Renders ``<lang>/<name>`` templates with the shared filters and partials."""
+
+    def __init__(self, templates_dir: Path, *, globals_: dict[str, Any] | None = None) -> None:
+        self.templates_dir = templates_dir
+        self.env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(templates_dir)),
+            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            undefined=StrictUndefined,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(
+            jdate=jdate,
+            jdatetime=jdatetime,
+            zhdate=zhdate,
+            endate=endate,
+            carrier_name=carriers.carrier_name,
+            tracking_url=carriers.tracking_url,
+        )
+        self.env.globals.update(globals_ or {})
+
+    def exists(self, lang: str, name: str) -> bool:
+        """True when ``templates/<lang>/<name>`` exists."""
+        return (self.templates_dir / lang / name).is_file()
+
+    def render(self, lang: str, name: str, **data: Any) -> str:
+        """Render ``templates/<lang>/<name>``; trailing spaces and blank-line runs are tidied."""
+        try:
+            template = self.env.get_template(f"{lang}/{name}")
+        except TemplateNotFound:
+            raise TemplateMissingError(
+                f"no template {lang}/{name} under {self.templates_dir}"
+            ) from None
+        text = template.render(**data)
+        lines = [line.rstrip() for line in text.strip("\n").splitlines()]
+        tidy: list[str] = []
+        for line in lines:
+            if line == "" and tidy and tidy[-1] == "":
+                continue
+            tidy.append(line)
+        return "\n".join(tidy) + "\n"
