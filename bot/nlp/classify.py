@@ -61,7 +61,7 @@ def prepare(subject: str, text: str) -> PreparedMail:
 def _readable(name: str, features: MailFeatures) -> str:
     """A feature name as an agent reads it: the cue's phrase, the lemma, the predicate."""
     kind, _, rest = name.partition(":")
-    if kind in ("c", "cs") and rest in features.cues:
+    if kind in ("c", "cs", "cr") and rest in features.cues:
         return features.cues[rest][1]
     if kind == "f":
         return f"[{rest}]"

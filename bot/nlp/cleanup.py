@@ -27,14 +27,30 @@ _SIGNATURE: Final = re.compile(
 )
 # A ruled line followed, within a few lines, by contact details is a signature block.
 _RULED_BLOCK: Final = re.compile(
-    r"^[ \t]*[━─=＝\-―ー_＿*＊~〜・]{4,}[ \t]*\n(?:.*\n){0,6}?.*(?:〒|TEL|Tel|電話|E-?mail|メール|URL|https?://|@)",
+    r"^[ \t]*[━─=＝\-―ー_＿*＊~〜・]{4,}[ \t]*\n(?:.*\n){0,6}?.*(?:〒|TEL|Tel|電話|携帯|E-?mail|メール|URL|https?://|@)",
     re.MULTILINE,
 )
 
 
+# Amazon relay wrapping (「Amazon.co.jp を通じて…からメッセージが届きました」 says nothing about
+# the parcel: its 届きました must not read as "it arrived").
+_RELAY_LINE: Final = re.compile(
+    r"amazon.{0,40}(?:メッセージ|message|問い合わせ|お問合せ).{0,40}(?:届|received|送信|sent|から)"
+    r"|(?:メッセージ|message|問い合わせ).{0,40}amazon"
+    r"|^[\s\-ー─━=＝_*]*(?:メッセージ|message|end message|メッセージの終了)[\s:：]*[\-ー─━=＝_*]*$"
+    r"|^\s*(?:購入者|buyer|customer|お客様)(?:名)?\s*[:：]|^\s*\[amazon[^\]]*\]"
+    r"|購入者とのやり取り|返信すると|reply to this (?:e-?mail|message)",
+    re.IGNORECASE,
+)
+
+
 def buyer_text(text: str) -> str:
-    """``text`` without quoted lines, quoted earlier mail and a trailing signature."""
-    lines = [ln for ln in text.split("\n") if not ln.lstrip().startswith((">", "＞"))]
+    """``text`` without relay wrapping, quoted lines, quoted earlier mail and signature."""
+    lines = [
+        ln
+        for ln in text.split("\n")
+        if not ln.lstrip().startswith((">", "＞")) and not (_RELAY_LINE.search(ln) and len(ln) < 120)
+    ]
     text = "\n".join(lines)
     cut = len(text)
     for pattern in (_QUOTE_HEADERS, _SIGNATURE, _RULED_BLOCK):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from bot.nlp.cues import Cue, cue_hits
+from bot.nlp.respell import respell
 from bot.nlp.tokens import TokenizedText, tokenize, tokenize_english
 
 _JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -27,13 +28,17 @@ _PUNCTUATION: Final = frozenset("。、，．・「」『』（）()[]【】〈�
 # Where a clause scan stops: a noun, another content predicate, punctuation, a question mark.
 _STOP: Final = re.compile(r"[nCEq]")
 _SCAN: Final = 8
+CHAR_GRAMS = False
 # Nouns that head a predicate through が/は/も: 「返事がない」「連絡が来ない」.
 _EXISTENCE: Final = frozenset({"有る", "無い", "ない", "来る"})
 _TOPIC: Final = frozenset({"が", "は", "も"})
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
-_EN_NEGATORS: Final = frozenset({"not", "no", "never", "haven't", "hasn't", "didn't", "don't",
-                                 "doesn't", "isn't", "wasn't", "won't", "can't", "cannot"})  # fmt: skip
+_EN_NEGATORS: Final = frozenset(
+    {"not", "no", "never", "haven't", "hasn't", "didn't", "don't", "doesn't", "isn't", "wasn't",
+     "won't", "can't", "cannot", "havent", "hasnt", "didnt", "dont", "doesnt", "isnt", "wasnt",
+     "wont", "cant", "nothing"}
+)  # fmt: skip
 _EN_REQUEST: Final = frozenset({"please", "pls", "could", "can", "would", "kindly"})
 _EN_PAST: Final = frozenset({"received", "arrived", "got", "came"})
 
@@ -82,7 +87,9 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
     """Add lemma, bigram and predicate features; answer whether the text asks something."""
     lemmas, codes = tokens
     content = [lemma for lemma in lemmas if lemma not in _PUNCTUATION]
-    names.update([f"w:{lemma}" for lemma in content])
+    # Unigrams of content words only: particles and endings are noise on their own (their
+    # meaning reaches the model through the predicate features); bigrams keep them in context.
+    names.update([f"w:{lemma}" for lemma, code in zip(lemmas, codes, strict=True) if code in "nCE" and lemma not in _PUNCTUATION])
     names.update([f"w:{a}_{b}" for a, b in zip(content, content[1:], strict=False)])
     asks = "q" in codes or "Q" in codes
     count = len(codes)
@@ -94,7 +101,8 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
             if nxt == "L":
                 head = True
             elif nxt == "H" and lemmas[start] in _TOPIC and start + 1 < count:
-                head = lemmas[start + 1] in _EXISTENCE
+                # 「返事がない」「キャンセルはしないで」: the noun is what the clause is about.
+                head = lemmas[start + 1] in _EXISTENCE or codes[start + 1] == "L"
                 start += 1
         elif code == "R" and not asks:
             asks = not any(w in _CLOSING_WORDS for w in lemmas[max(0, i - 3) : i])
@@ -127,7 +135,7 @@ def _text_features(text: str, language: str, names: set[str]) -> bool:
         return False
     if language == "en":
         return _english_features(tokenize_english(text), names)
-    return _japanese_features(tokenize(text), names)
+    return _japanese_features(tokenize(respell(text)), names)
 
 
 def clean_subject(subject: str) -> str:
@@ -141,11 +149,17 @@ def extract(subject: str, body: str) -> MailFeatures:
     features = MailFeatures(language=language)
     names = features.names
     features.asks = _text_features(body.lower() if language == "en" else body, language, names)
+    if CHAR_GRAMS:
+        low = body.lower()
+        names.update([f"g:{low[i:i+2]}" for i in range(len(low) - 1)])
     if features.asks:
         names.add("f:ask")
     features.cues = cue_hits(names)
     names.update([f"c:{name}" for name in features.cues])
-    subject = clean_subject(subject)
+    cleaned = clean_subject(subject)
+    # A reply's subject is usually the seller's own (「Re: 発送のお知らせ」): weigh it apart.
+    prefix = "cs:" if cleaned == subject.strip() else "cr:"
+    subject = cleaned
     if subject:
         subject_names: set[str] = set()
         subject_language = language_of(subject)
@@ -153,7 +167,7 @@ def extract(subject: str, body: str) -> MailFeatures:
                        subject_language, subject_names)  # fmt: skip
         for name, (cue, phrase) in cue_hits(subject_names).items():
             if cue.intent not in ("ask", "angry"):
-                names.add(f"cs:{name}")
+                names.add(f"{prefix}{name}")
                 features.cues.setdefault(name, (cue, phrase))
     names.add(f"f:lang={language}")
     length = len(body)

@@ -69,7 +69,7 @@ def _vocabulary(mails: Sequence[PreparedMail], bigrams: bool) -> dict[str, int]:
     kept = sorted(
         n
         for n, c in df.items()
-        if (c >= MIN_DF or n.startswith(("c:", "cs:"))) and (bigrams or "_" not in n or n[0] != "w")
+        if (c >= MIN_DF or n.startswith(("c:", "cs:", "cr:"))) and (bigrams or "_" not in n or n[0] != "w")
     )
     return {name: i for i, name in enumerate(kept)}
 
