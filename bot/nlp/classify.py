@@ -23,10 +23,18 @@ from bot.nlp.normalize import normalize
 from bot.nlp.understanding import TrackingNumber, Understanding
 
 _CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
+# Cue families that mean a human has something to do, whatever the model's top intent.
+_HUMAN_CUES: Final = frozenset(
+    {"not_received", "change_order", "cancel", "return_refund", "defective", "payment", "other",
+     "product_question"}
+)
+_HUMAN_CUE_FLOOR: Final = 0.005
+# A mail closed with no reply may carry thanks cues and nothing else.
+_NONE_CUES: Final = frozenset({"thanks", "cancel_negated"})
 # Auto answers go only to text that reads like a buyer's mail, not to stray short phrases.
 _MAIL_REGISTER: Final = re.compile(
-    r"です|ます|ください|下さい|でしょうか|お願い|いたし|致し|ございま|\border\b|\bpackage\b|"
-    r"\bparcel\b|\bshipment\b|\btracking\b|\binvoice\b|\breceipt\b|\bitem\b|\bdelivery\b",
+    r"です|ます|ません|ください|下さい|でしょうか|お願い|いたし|致し|ございま|\bor?der\b|\bpackage\b|"
+    r"\bparcel\b|\bship|\btracking\b|\binvoice\b|\breceipt\b|\bitem\b|\bdeliver|\bquot",
     re.IGNORECASE,
 )
 _EVIDENCE_SIZE: Final = 5
@@ -70,6 +78,33 @@ def _readable(name: str, features: MailFeatures) -> str:
     return rest
 
 
+def _auto_blockers(
+    intent: str,
+    others: list[str],
+    cue_intents: set[str],
+    mail: PreparedMail,
+    probability: dict[str, float],
+) -> list[str]:
+    """Why a confident auto-answerable mail must still go to an agent (empty: it need not)."""
+    blockers = []
+    if any(o not in AUTO_INTENTS for o in others):
+        blockers.append("second-ask-needs-agent")
+    # A cue for an ask only a human can answer counts when the model gives it some weight too.
+    if any(probability[i] >= _HUMAN_CUE_FLOOR for i in cue_intents & _HUMAN_CUES):
+        blockers.append("cue-of-an-ask-the-bot-cannot-answer")
+    if "angry_mild" in cue_intents:
+        blockers.append("displeasure-words")
+    if intent not in cue_intents:
+        blockers.append(f"no-{intent}-cue")
+    if "thanks" in cue_intents and not mail.features.asks:
+        blockers.append("thanks-without-a-question")
+    # Casual phone mails count when they ask a question ("?") in the shop's words (the cue).
+    mail_like = _MAIL_REGISTER.search(mail.body) or mail.order_ids or mail.tracking_numbers
+    if not (mail_like or ("?" in mail.body and len(mail.body) >= 10)):
+        blockers.append("not-mail-like")
+    return blockers
+
+
 @dataclass(frozen=True)
 class Decision:
     """The outcome of the decision rules, before it becomes an :class:`Understanding`."""
@@ -98,21 +133,27 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
         rules.append("rule:question-inside-thanks")
     t = model.thresholds
     others = [name for name, p in ranked if name not in (intent, "thanks") and p >= t.other_intent]
+    # A cue whose own word is negated (「返品ではありません」) speaks against its intent.
+    cue_intents = {
+        cue.intent
+        for cue, phrase in cues.values()
+        if f"p:{phrase.replace('+', '_').rpartition('_')[2]}|NEG" not in names
+    }
     claim_risk = bool(_CLAIM_CUES & cues.keys())
-    angry = model.angry_probability(names) >= t.angry or claim_risk
+    angry = model.angry_probability(names) >= t.angry or "angry" in cue_intents
     if claim_risk:
         rules.append("rule:claim-threat")
     action = "handoff"
     if angry:
         pass
     elif intent in AUTO_INTENTS and confidence >= t.auto:
-        if any(o not in AUTO_INTENTS for o in others):
-            rules.append("rule:second-ask-needs-agent")
-        elif not (_MAIL_REGISTER.search(mail.body) or mail.order_ids or mail.tracking_numbers):
-            rules.append("rule:not-mail-like")
+        probability = dict(zip(model.intents, probs, strict=True))
+        blockers = _auto_blockers(intent, others, cue_intents, mail, probability)
+        if blockers:
+            rules.append(f"rule:{blockers[0]}")
         else:
             action = "auto"
-    elif intent == "thanks" and confidence >= t.none and not asks:
+    elif intent == "thanks" and confidence >= t.none and not asks and cue_intents <= _NONE_CUES:
         action = "none"
     return Decision(intent, confidence, angry, claim_risk, action, others, rules)
 

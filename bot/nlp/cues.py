@@ -40,12 +40,12 @@ CUES: Final[tuple[Cue, ...]] = (
     _c("not_arrived", "shipping_status",
        "p:届く|NEG; p:着く|NEG; p:到着|NEG; p:来る|NEG; p:配達|NEG; 未着; p:受け取る|NEG; "
        "p:arrived|NEG; p:received|NEG; p:receive|NEG; p:arrive|NEG; p:got|NEG; p:get|NEG; "
-       "not_yet; still waiting; p:届く|Q + 未だ; 未だ + 届く; p:来る|NEG + 未だ; arrived yet; received yet"),
+       "not_yet; still waiting; p:届く|Q + 未だ; 未だ + 届く; p:来る|NEG + 未だ; arrived yet; received yet; 配達 + 未だ; 未だ + 来る"),
     _c("when_arrive", "shipping_status",
-       "何時 + p:届く|Q; 何時 + 届く; 何時 + 到着; 何時 + 発送; 何時 + 出荷; 何時頃; 何時 + 着く; "
-       "到着予定; お届け予定; 届く予定; 目処; 目途; when will; when can i; how long; expected delivery; 今週中 + 届く; 何時 + 来る; 間に合う; 何時まで; 今 + 何処; 何処 + 荷物; 荷物 + 何処; when + arrive; when + ship; arrive by; get here"),
+       "いつ + p:届く|Q; いつ + 届く; いつ + 到着; いつ + 発送; いつ + 出荷; いつ頃; いつ + 着く; "
+       "到着予定; お届け予定; 届く予定; 目処; 目途; when will; when can i; how long; expected delivery; 今週中 + 届く; いつ + 来る; 間に合う; いつまで; 今 + 何処; 何処 + 荷物; 荷物 + 何処; when + arrive; when + ship; arrive by; get here; 何日 + 届く; 何日 + 到着; 何日 + 発送; 目安; 届く + 感じ; 発送 + いつ"),
     _c("shipping_state", "shipping_status",
-       "発送状況; 配送状況; 配達状況; 発送予定; 出荷予定; 発送済み; 発送 + p:為る|Q; 発送 + まだ; "
+       "発送状況; 配送状況; 配達状況; 発送予定; 出荷予定; 発送済み; p:発送|Q; p:出荷|Q; 発送 + まだ; "
        "p:発送|NEG; p:出荷|NEG; 配送状態; 発送日; shipping status; been shipped; has it shipped; "
        "where is; where's; shipped yet; p:shipped|NEG"),
     _c("tracking", "shipping_status",
@@ -57,11 +57,11 @@ CUES: Final[tuple[Cue, ...]] = (
        "受け取り済み; delivered; marked as delivered; says delivered; shows delivered; 配達完了 + p:届く|NEG; 完了 + 届く; ポスト + 投函; 宅配ボックス; 通知 + 来る"),
     _c("lost", "not_received",
        "紛失; 行方不明; p:見当たる|NEG; 盗難; 盗む; 誤配; 別の住所; 違う住所; 隣の家; "
-       "lost; stolen; wrong address; missing package; cannot find; can't find; 他人; 別の人; 誤配送; 配達先 + 違う; 隣; p:有る|NEG + 荷物; 荷物 + p:無い|NEG"),
+       "lost; stolen; wrong address; missing package; cannot find; can't find; 他人; 別の人; 誤配送; 配達先 + 違う; 隣; p:有る|NEG + 荷物; 荷物 + p:無い|NEG; 調査中; 紛失 + 可能性"),
     _c("empty_or_short", "not_received",
        "空箱; 空っぽ; 中身 + 空; 中身 + p:入る|NEG; しか + p:入る|NEG; しか + 届く; 個数; "
        "p:足りる|NEG + 個; 数量 + p:足りる|NEG; 一つしか; 1つしか; empty box; only received; only got; "
-       "empty package; 空 + 箱; 箱 + 空; 中身 + 無い; 緩衝; 点 + しか; 個 + しか; 本 + しか; 枚 + しか; しか + 同梱; 不足; 数量不足; 足りる + 数; 数 + p:足りる|NEG; ordered + got; only one of; was empty; completely empty"),
+       "empty package; 空 + 箱; 箱 + 空; 中身 + 無い; 緩衝; 点 + しか; 個 + しか; 本 + しか; 枚 + しか; しか + 同梱; 不足; 数量不足; 足りる + 数; 数 + p:足りる|NEG; ordered + got; only one of; was empty; completely empty; しか + 無い; だけ + 届く; 一部; 入れ忘れる; スカスカ; のうち + しか; 足りる + 個数; 残り + 送る"),
     # -- change_order
     _c("change_target", "change_order",
        "住所 + 変更; 届け先 + 変更; 配送先 + 変更; 送り先 + 変更; 宛て先 + 変更; 住所 + 間違う; "
@@ -69,23 +69,23 @@ CUES: Final[tuple[Cue, ...]] = (
        "change + address; update + address; wrong address; 届け先 + 変える; 住所 + 間違える; 宛て名 + 間違う; 宛て名 + 修正; 漢字 + 間違う; 番地 + 間違える; 入れ忘れる; 追加 + 住所; 転送; 実家"),
     _c("change_delivery", "change_order",
        "日時 + 変更; 時間帯 + 変更; 日時指定; 時間指定; 配達日 + 変更; お届け日 + 変更; 日時 + 指定; "
-       "配送方法 + 変更; 時間帯; delivery date + change; 置き配; 指定; コンビニ + 受け取る; 営業所 + 受け取る; 配達日 + ずらす; 土曜 + 配達; 午前中; hotel; deliver to"),
+       "配送方法 + 変更; 時間帯; delivery date + change; 置き配; 指定; コンビニ + 受け取る; 営業所 + 受け取る; 配達日 + ずらす; 土曜 + 配達; 午前中; hotel; deliver to; 翌日 + 変える; 留守; ずらす; 変えてもらえ"),
     _c("change_item", "change_order",
        "色 + 変更; カラー + 変更; サイズ + 変更; 数量 + 変更; 個数 + 変更; 追加 + 注文; 同梱; まとめる + 発送; "
        "一緒 + 発送; ギフト; ラッピング; 包装; 熨斗; change + size; change + colour; change + color; "
        "change + quantity; gift wrap; gift; 一緒 + 送る; まとめる + 送る; 纏める; ship them together; combine; together in one; 定期便"),
     _c("change_request", "change_order", "p:変更|REQ; p:変更|Q; 変更 + 可能; 変える + p:欲しい|REQ; change my; change the"),
     # -- cancel
-    _c("cancel", "cancel", "キャンセル; 取り消し; 取り消す; cancel; cancellation; cancel my order; 止める + 注文; 要る + p:要る|NEG; キャンセル + 為る"),
+    _c("cancel", "cancel", "キャンセル; 取り消し; 取り消す; cancel; cancellation; cancel my order; 止める + 注文; 要る + p:要る|NEG"),
     _c("cancel_negated", "cancel_negated",
        "p:キャンセル|NEG; キャンセル + 不要; キャンセル + 撤回; 取り消す + p:キャンセル|NEG; "
        "don't cancel; not cancel; no need to cancel"),
     # -- return_refund
     _c("return", "return_refund", "返品; 返送; 返却; 送り返す; 交換; return; exchange; send it back; 返品 + 方法; 送り返す; send back; sent back; sent the item back"),
-    _c("refund", "return_refund", "返金; 払い戻し; refund; money back; お金 + 返る; 返す + 金; 返金 + 何時; 入金 + 返金; when will i get my refund"),
+    _c("refund", "return_refund", "返金; 払い戻し; refund; money back; お金 + 返る; 返す + 金; 返金 + いつ; 入金 + 返金; when will i get my refund"),
     _c("changed_mind", "return_refund",
-       "間違える + 注文; 間違える + 購入; イメージ + 違う; 気 + 変わる; p:要る|NEG + 成る; 不要; "
-       "p:合う|NEG + サイズ; 安い; changed my mind; no longer need; ordered the wrong; don't need; 使う + p:使う|NEG + 成る; p:要る|NEG; 思う + 違う; 好み; 似合う"),
+       "間違える + 注文; 間違える + 購入; イメージ + 違う; 気 + 変わる; 要らなくなった; 不要; "
+       "p:合う|NEG + サイズ; 安い; changed my mind; no longer need; ordered the wrong; don't need; 使わなくなった; p:要る|NEG; 思っていた + 違う; 好み; 似合う"),
     # -- defective
     _c("broken", "defective",
        "壊れる; 破損; 故障; 不良; 初期不良; 割れる; 欠ける; 破れる; 凹む; 傷; 汚れ; 汚れる; 変形; 潰れる; "
@@ -103,11 +103,11 @@ CUES: Final[tuple[Cue, ...]] = (
        "説明 + 違う; 記載 + 違う; 偽物; 中古; wrong item; wrong product; wrong colour; wrong color; "
        "wrong size; not as described; fake; 違う + 届く; 頼む + 違う; 表記 + 違う; サイズ表; 実際 + 測る; 新品 + p:為る|Q; 使用済み; i ordered + received; sent me the wrong"),
     # -- product_question
-    _c("stock", "product_question", "在庫; 再入荷; 入荷; 入荷予定; 再販; in stock; restock; back in stock; 在庫 + 有る; 再入荷 + 何時; 売り切れ"),
+    _c("stock", "product_question", "在庫; 再入荷; 入荷; 入荷予定; 再販; in stock; restock; back in stock; 再入荷 + いつ; 売り切れ"),
     _c("spec", "product_question",
        "仕様; 寸法; サイズ感; 大きさ; 重さ; 重量; 容量; 材質; 素材; 原産; 対応 + p:為る|Q; 対応機種; 互換; "
        "適合; 使い方; 使用方法; 取り付け; 保証期間; 保証 + 何; 耐熱; 防水; 電圧; compatible; "
-       "specification; specs; dimensions; warranty; how to use; waterproof; does it; 製; 別売り; 付属 + p:為る|Q; 何色; 何 + 色; どちら + 良い; 電子レンジ; 食洗機; p:使える|Q; 出来る + 使う; 本体 + のみ; 対象年齢; 何歳; 保証書; 修理; 交換 + 頻度; セット内容; 説明書 + pdf; 使用 + 可能; does it come; can i use; will it fit"),
+       "specification; specs; dimensions; warranty; how to use; waterproof; does it; 製; 別売り; 付属 + p:為る|Q; 何色; 何 + 色; どちら + 良い; 電子レンジ; 食洗機; p:使える|Q; 本体のみ; 対象年齢; 何歳; 保証書; 修理; 交換 + 頻度; セット内容; 説明書 + pdf; 使用 + 可能; does it come; can i use; will it fit; 幅; 奥行き; 手入れ; 日本語 + 説明書; 説明書 + 付く; 付く + p:付く|Q; p:付く|Q; 洗える; 素材; サイズ + 教える"),
     _c("bulk", "product_question", "まとめ買い; 大量; 法人; 個以上; bulk; wholesale price"),
     # -- invoice
     _c("invoice", "invoice",
@@ -116,32 +116,32 @@ CUES: Final[tuple[Cue, ...]] = (
     # -- payment
     _c("payment", "payment",
        "支払い; 支払う; 決済; 代引き; 代金引換; コンビニ払い; 振り込み; 振り込む; 引き落とし; クレジット; "
-       "カード + 使える; ポイント; 請求; payment; pay; credit card; billing; paypay; 分割払い; 分割; 代引き; 明細; 2回分; 請求 + 表示; 金額 + 違う; 請求書払い; 手数料 + 振り込み; 期限 + 払う; カード + 明細; charged; charge"),
+       "カード + 使える; ポイント; payment; pay; credit card; billing; paypay; 分割払い; 分割; 代引き; 明細; 2回分; 請求 + 表示; 金額 + 違う; 請求書払い; 手数料 + 振り込み; 期限 + 払う; カード + 明細; charged; charge; paypal; konbini; 後払い; 支払い期限; 引き落とす; 払う; go through; 入金 + 確認; 振り込む + 確認"),
     _c("double_charge", "payment",
        "二重; 二 + 重; 2重; 二回 + 請求; 2回 + 請求; 請求 + 金額; 金額 + 違う; 余分; 多い + 請求; "
        "charged twice; double charge; overcharged; charged me"),
     # -- thanks
-    _c("thanks", "thanks", "有り難う; 有難い; 感謝; 御礼; お礼; thank; thanks; thank you; thx; 拝受; お世話 + 成る + 有り難う; 楽しみ + 待つ; 助かる + 有り難う"),
+    _c("thanks", "thanks", "有り難う; 有難い; 感謝; 御礼; お礼; thank; thanks; thank you; thx; 拝受; 楽しみ + 待つ; 助かる + 有り難う; 受け取る + 確か; 確か + 受け取る; 御礼 + 申し上げる"),
     _c("arrived", "thanks",
        "p:届く|PAST; p:受け取る|PAST; p:到着|PAST; p:受領|PAST; 無事 + 届く; 無事 + 受け取る; "
        "無事 + 到着; p:received|PAST; received it; got it; arrived safely; has arrived; it arrived"),
     _c("understood", "thanks",
        "p:承知|PAST; 承知; 了解; p:畏まる|PAST; p:分かる|PAST; p:解決|PAST; 問題 + p:無い|NEG; "
-       "p:待つ|REQ; 待つ + ます; 大丈夫; understood; no problem; will wait; all good; that's fine; p:分かる|PAST + 大丈夫; 解決; 待つ + 楽しみ; お待ちしております; 大丈夫 + です"),
+       "p:待つ|REQ; 待ちます; 大丈夫; understood; no problem; will wait; all good; that's fine; p:分かる|PAST + 大丈夫; 解決; 待つ + 楽しみ; お待ちしております; 大丈夫です"),
     # -- other
-    _c("test", "other", "テスト; 試験送信; test; this is a test; 送信先 + 間違える; 間違える + 送信; 誤送信; wrong store; wrong shop; please ignore; 無視 + 下さる"),
+    _c("test", "other", "テスト; 試験送信; test; this is a test; 送信先 + 間違える; 間違える + 送信; 誤送信; wrong store; wrong shop; please ignore; 無視してください"),
     _c("pitch", "other",
        "営業; 広告; seo; 集客; 御 + 提案; 弊社; 取材; 卸; 代理店; 提携; キャンペーン; ホームページ; "
        "ウェブサイト; 制作; 運用代行; 売り上げ + アップ; 無料 + 相談; 御社; 貴社; パートナー; marketing; "
-       "partnership; promotion; wholesale; press; our company; we offer; agency; services; 代行; 物流; oem; 工場; 資料 + 送る; 御 + 案内 + 提案; 仕入れ; 募集; 求人; アルバイト; 店舗; 店長; インスタ; おすすめ; お勧め; 転居; 懸賞; 分析; レポート; 無料; sns"),
+       "partnership; promotion; wholesale; press; our company; we offer; agency; services; 代行; 物流; oem; 工場; 資料 + 送る; 御 + 案内 + 提案; 仕入れ; 募集; 求人; アルバイト; 店舗; 店長; インスタ; おすすめ; お勧め; 転居; 懸賞; 分析; レポート; 無料; sns; ふるさと納税; 返礼品; 出品者; http; url; 勝手 + 登録; 注文 + p:為る|NEG; 時間以内 + 更新; フォロワー; コラボ"),
     _c("account_phish", "other",
        "アカウント + 停止; アカウント + 確認; パスワード; ログイン; 当選; verify your account; "
        "suspended; click here"),
     # -- anger and claims
     _c("bad_review", "angry",
-       "悪い + 評価; 低 + 評価; 最低 + 評価; 評価 + 下げる; 評価 + 付ける; 星 + 1; 星 + 一; 星 + 一つ; "
-       "レビュー + 書く; レビュー + 投稿; 評価 + 書く; negative feedback; negative review; 1 star; "
-       "one star; bad review; leave feedback; leave a review"),
+       "悪い + 評価; 低 + 評価; 最低 + 評価; 評価 + 下げる; 星 + 1; 星 + 一; 星 + 一つ; "
+       "negative feedback; negative review; 1 star; "
+       "one star; bad review"),
     _c("claim", "angry",
        "a + から + z; a-z; a to z; マーケット + 保証; 保証申請; チャージ + バック; チャージバック; "
        "カード会社; 消費者; 消費 + センター; 国民生活センター; 弁護; 訴える; 訴訟; 法的; 警察; 通報; "
@@ -149,12 +149,16 @@ CUES: Final[tuple[Cue, ...]] = (
     _c("unanswered", "angry",
        "p:返事|NEG; p:返信|NEG; p:連絡|NEG; 返事 + p:来る|NEG; 返信 + p:来る|NEG; 連絡 + p:来る|NEG; 無視; "
        "何度; 再三; 音沙汰; 前回 + 連絡; no reply; no response; no answer; ignored; ignoring; "
-       "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事 + 為る + 下さる"),
-    _c("anger_words", "angry",
-       "いい加減; 良い + 加減; ふざける; 最悪; 詐欺; 許す + p:許す|NEG; 怒る; 酷い; 信じる + p:信じる|NEG; "
-       "二度と; 誠意; p:納得|NEG; 不誠実; 早急; 至急; 有り得る + p:有り得る|NEG; 迷惑; 不愉快; 困る; 責任; "
-       "! + !; unacceptable; ridiculous; terrible; worst; scam; fraud; furious; angry; disappointed; "
-       "never again; asap; immediately; 嘘; 嘘吐き; がっかり; 信用 + p:出来る|NEG; もう + 良い; 遅い + 過ぎる; 遅すぎる; 何で; 何故; ゴミ; 危ない; 危険; どうして + くれる; 金 + 返す; 今すぐ; 直ちに; 早く + 調べる; 誠意; 不信; 憤る; 不満; 酷すぎる; do you even; refund me; or i will"),
+       "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事して"),
+    _c("anger_strong", "angry",
+       "いい加減; 良い + 加減; ふざける; 最悪; 詐欺; 許す + p:許す|NEG; 信じる + p:信じる|NEG; 二度と; 不誠実; ありえない; あり得ない;"
+       " unacceptable; ridiculous; terrible; worst; scam; fraud; furious; never again; 嘘; 嘘吐き;"
+       " 遅すぎる; ゴミ; どうしてくれる; 金 + 返す; 今すぐ; 直ちに; 酷すぎる; do you even; or i will; 待たせる; 嘘つき;"
+       " 遅い + 過ぎ"),
+    _c("anger_words", "angry_mild",
+       "怒る; 酷い; 誠意; p:納得|NEG; 早急; 至急; 迷惑; 不愉快; 困る; 責任; !!; angry; disappointed; asap;"
+       " immediately; がっかり; 信用 + p:出来る|NEG; もう + 良い; 遅い + 過ぎる; 何で; 何故; 危ない; 危険; 早く + 調べる; 誠意; 不信;"
+       " 憤る; 不満; refund me; 返事して; どうなって; 断る; おかしい; 規約; 説明して; もういいです; 遅れる + 要る"),
     # -- form: a question or request outside the closing formulas (features.py finds it)
     _c("ask", "ask",
        "f:ask; 教える; 知らせる; can you; could you; would you; let me know; is it; do you; how; "
@@ -175,7 +179,9 @@ def _phrase_features(phrase: str) -> frozenset[str]:
     words = tokenize_english(phrase) if phrase.isascii() else tokenize(phrase)
     lemmas = words.lemmas
     if len(lemmas) == 1:
-        return frozenset({f"w:{lemmas[0]}"})
+        # A lone particle or ending (しか, だけ) is only seen as an x: feature.
+        kind = "w" if phrase.isascii() or words.codes in ("n", "C", "E") else "x"
+        return frozenset({f"{kind}:{lemmas[0]}"})
     return frozenset(f"w:{a}_{b}" for a, b in zip(lemmas, lemmas[1:], strict=False))
 
 

@@ -30,16 +30,20 @@ _STOP: Final = re.compile(r"[nCEq]")
 _SCAN: Final = 8
 CHAR_GRAMS = False
 # Nouns that head a predicate through が/は/も: 「返事がない」「連絡が来ない」.
-_EXISTENCE: Final = frozenset({"有る", "無い", "ない", "来る"})
-_TOPIC: Final = frozenset({"が", "は", "も"})
+_EXISTENCE: Final = frozenset({"有る", "無い", "ない", "来る", "成る"})
+_NOUN_LINKS: Final = frozenset({"が", "は", "も", "に", "と", "で", "じゃ", "だ", "では"})
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
+_THANKS_WORDS: Final = frozenset({"有り難う", "有り難い", "感謝", "助かる", "御礼", "礼"})
 _EN_NEGATORS: Final = frozenset(
     {"not", "no", "never", "haven't", "hasn't", "didn't", "don't", "doesn't", "isn't", "wasn't",
      "won't", "can't", "cannot", "havent", "hasnt", "didnt", "dont", "doesnt", "isnt", "wasnt",
      "wont", "cant", "nothing"}
 )  # fmt: skip
-_EN_REQUEST: Final = frozenset({"please", "pls", "could", "can", "would", "kindly"})
+_EN_REQUEST: Final = frozenset(
+    {"please", "pls", "could", "can", "would", "kindly", "wondering", "wonder", "when", "where",
+     "how", "what", "whether", "why"}
+)  # fmt: skip
 _EN_PAST: Final = frozenset({"received", "arrived", "got", "came"})
 
 
@@ -89,23 +93,35 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
     content = [lemma for lemma in lemmas if lemma not in _PUNCTUATION]
     # Unigrams of content words only: particles and endings are noise on their own (their
     # meaning reaches the model through the predicate features); bigrams keep them in context.
-    names.update([f"w:{lemma}" for lemma, code in zip(lemmas, codes, strict=True) if code in "nCE" and lemma not in _PUNCTUATION])
+    for lemma, code in zip(lemmas, codes, strict=True):
+        if lemma not in _PUNCTUATION:
+            # x: features (particles, endings) serve cue matching; the model does not use them.
+            names.add(f"w:{lemma}" if code in "nCE" else f"x:{lemma}")
     names.update([f"w:{a}_{b}" for a, b in zip(content, content[1:], strict=False)])
     asks = "q" in codes or "Q" in codes
     count = len(codes)
     for i, code in enumerate(codes):
         head = code == "C"
         start = i + 1
-        if code == "n" and start < count:
-            nxt = codes[start]
-            if nxt == "L":
+        if code == "n":
+            # A noun heads a predicate through a light verb (キャンセルする) or a copula or
+            # existence verb after a particle or two (返品ではありません, 返事がない,
+            # 配達完了になっていません).
+            j = start
+            while j < count and j - start < 3 and codes[j] == "H" and lemmas[j] in _NOUN_LINKS:
+                j += 1
+            if j < count and (codes[j] in "LN" or lemmas[j] in _EXISTENCE):
                 head = True
-            elif nxt == "H" and lemmas[start] in _TOPIC and start + 1 < count:
-                # 「返事がない」「キャンセルはしないで」: the noun is what the clause is about.
-                head = lemmas[start + 1] in _EXISTENCE or codes[start + 1] == "L"
-                start += 1
+                start = j
         elif code == "R" and not asks:
-            asks = not any(w in _CLOSING_WORDS for w in lemmas[max(0, i - 3) : i])
+            # Not a request: a closing (よろしくお願いします), something already done
+            # (送っていただいた), or a thanks formula (ご対応いただきありがとうございます).
+            after = lemmas[start : start + 3]
+            asks = not (
+                any(w in _CLOSING_WORDS for w in lemmas[max(0, i - 3) : i])
+                or "P" in codes[start : start + 3]
+                or any(w in _THANKS_WORDS for w in after)
+            )
         if head:
             for flag in _mood(codes, start):
                 names.add(f"p:{lemmas[i]}|{flag}")

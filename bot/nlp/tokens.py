@@ -36,6 +36,8 @@ _LIGHT_VERBS: Final = frozenset({"為る", "出来る", "致す"})
 _NEGATIONS: Final = frozenset({"ず", "ない", "ぬ", "無い"})
 _REQUESTS: Final = frozenset({"下さる", "頂く", "欲しい", "たい", "願う", "貰う", "呉れる"})
 _CONTINUING_POS: Final = frozenset({"助詞", "助動詞", "接尾辞"})
+# Formal nouns carry grammar, not content: 「キャンセルするつもりはありません」「届くはずです」.
+_FORMAL_NOUNS: Final = frozenset({"事", "積り", "筈", "訳", "所", "物", "の"})
 
 
 class Analysis(NamedTuple):
@@ -84,7 +86,7 @@ def _role(pos: str, lemma: str | None) -> str:
         return "Q"
     if pos in ("動詞", "形容詞"):
         return "H" if lemma in _HELPER_VERBS else "C"
-    if pos in _CONTINUING_POS:
+    if pos in _CONTINUING_POS or lemma in _FORMAL_NOUNS:
         return "H"
     if pos == "名詞":
         return "n"

@@ -69,7 +69,9 @@ def _vocabulary(mails: Sequence[PreparedMail], bigrams: bool) -> dict[str, int]:
     kept = sorted(
         n
         for n, c in df.items()
-        if (c >= MIN_DF or n.startswith(("c:", "cs:", "cr:"))) and (bigrams or "_" not in n or n[0] != "w")
+        if (c >= MIN_DF or n.startswith(("c:", "cs:", "cr:")))
+        and (bigrams or "_" not in n or n[0] != "w")
+        and not n.startswith("x:")
     )
     return {name: i for i, name in enumerate(kept)}
 
@@ -246,8 +248,8 @@ def _summary(report: EvalReport) -> dict[str, Any]:
 
 GRID = [
     Setting(l2=l2, bigrams=bigrams, angry_l2=l2)
-    for bigrams in (True, False)
-    for l2 in (0.3, 1.0, 3.0)
+    for bigrams in (False, True)
+    for l2 in (0.3, 1.0)
 ]
 
 
@@ -276,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     mails = [prepare(r.get("subject") or "", new_text(r["body"])) for r in records]
     model = replace(fit(mails, records, setting), temperature=temperature, thresholds=thresholds)
     extra = {
-        "trained_on": {"file": "corpus/train.jsonl", "mails": len(records)},
+        "trained_on": {"file": args.train.name, "mails": len(records)},
         "setting": {"l2": setting.l2, "bigrams": setting.bigrams, "angry_l2": setting.angry_l2},
         "cross_validation": _summary(cv),
     }
