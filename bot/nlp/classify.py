@@ -29,6 +29,7 @@ _HUMAN_CUES: Final = frozenset(
      "product_question"}
 )
 _HUMAN_CUE_FLOOR: Final = 0.005
+_ASK_INTENTS: Final = _HUMAN_CUES | AUTO_INTENTS
 # A mail closed with no reply may carry thanks cues and nothing else.
 _NONE_CUES: Final = frozenset({"thanks", "cancel_negated"})
 # Auto answers go only to text that reads like a buyer's mail, not to stray short phrases.
@@ -38,6 +39,17 @@ _MAIL_REGISTER: Final = re.compile(
     re.IGNORECASE,
 )
 _EVIDENCE_SIZE: Final = 5
+# An automatic answer needs the mail to talk about the shop's world, not only to ask "where"
+# or "when" (「台風は今どこですか」 is not about a parcel).
+_SHOP_WORDS: Final = frozenset(
+    f"w:{w}"
+    for w in (
+        "荷物", "商品", "注文", "発送", "出荷", "配達", "配送", "届く", "到着", "追跡", "伝票",
+        "領収", "請求", "見積もり", "納品", "インボイス", "適格", "購入", "品物", "宅配", "郵便",
+        "package", "order", "oder", "parcel", "shipment", "item", "tracking", "invoice",
+        "receipt", "delivery", "shipping", "ship", "shipped", "quotation", "purchase",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,8 @@ def _auto_blockers(
         blockers.append("thanks-without-a-question")
     # Casual phone mails count when they ask a question ("?") in the shop's words (the cue).
     mail_like = _MAIL_REGISTER.search(mail.body) or mail.order_ids or mail.tracking_numbers
+    if not mail.features.names & _SHOP_WORDS and not (mail.order_ids or mail.tracking_numbers):
+        blockers.append("no-shop-words")
     if not (mail_like or ("?" in mail.body and len(mail.body) >= 10)):
         blockers.append("not-mail-like")
     return blockers
@@ -139,6 +153,11 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
         for cue, phrase in cues.values()
         if f"p:{phrase.replace('+', '_').rpartition('_')[2]}|NEG" not in names
     }
+    # Further asks: likely enough by the model, or named by a cue the model does not rule out.
+    probability = dict(zip(model.intents, probs, strict=True))
+    for cue_intent in sorted(cue_intents & _ASK_INTENTS, key=lambda i: -probability[i]):
+        if cue_intent not in others and cue_intent != intent and probability[cue_intent] >= 0.01:
+            others.append(cue_intent)
     claim_risk = bool(_CLAIM_CUES & cues.keys())
     angry = model.angry_probability(names) >= t.angry or "angry" in cue_intents
     if claim_risk:
@@ -147,13 +166,18 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
     if angry:
         pass
     elif intent in AUTO_INTENTS and confidence >= t.auto:
-        probability = dict(zip(model.intents, probs, strict=True))
         blockers = _auto_blockers(intent, others, cue_intents, mail, probability)
         if blockers:
             rules.append(f"rule:{blockers[0]}")
         else:
             action = "auto"
-    elif intent == "thanks" and confidence >= t.none and not asks and cue_intents <= _NONE_CUES:
+    elif (
+        intent == "thanks"
+        and confidence >= t.none
+        and not asks
+        and "thanks" in cue_intents
+        and cue_intents <= _NONE_CUES
+    ):
         action = "none"
     return Decision(intent, confidence, angry, claim_risk, action, others, rules)
 

@@ -35,17 +35,28 @@ _RULED_BLOCK: Final = re.compile(
 # Amazon relay wrapping (「Amazon.co.jp を通じて…からメッセージが届きました」 says nothing about
 # the parcel: its 届きました must not read as "it arrived").
 _RELAY_LINE: Final = re.compile(
-    r"amazon.{0,40}(?:メッセージ|message|問い合わせ|お問合せ).{0,40}(?:届|received|送信|sent|から)"
-    r"|(?:メッセージ|message|問い合わせ).{0,40}amazon"
+    r"^\s*amazon(?:\.co\.jp)?\s*(?:を通じて|経由で|より)|(?:を通じて|経由で).{0,40}メッセージが届"
+    r"|you have received a message|(?:via|through) amazon(?:\.co\.jp)?\.?\s*$"
     r"|^[\s\-ー─━=＝_*]*(?:メッセージ|message|end message|メッセージの終了)[\s:：]*[\-ー─━=＝_*]*$"
     r"|^\s*(?:購入者|buyer|customer|お客様)(?:名)?\s*[:：]|^\s*\[amazon[^\]]*\]"
-    r"|購入者とのやり取り|返信すると|reply to this (?:e-?mail|message)",
+    r"|購入者とのやり取り|このメッセージに返信すると|reply to this (?:e-?mail|message)",
     re.IGNORECASE,
+)
+
+
+_ANY_MARKER: Final = re.compile(
+    r"^[ \t]*[>＞]|amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
+    r"返信すると|reply to this|buyer|customer|お客様|"
+    r"のメール|様より|[<＜].*[>＞]|^--|から送信|sent from|get outlook|[━─=＝\-―ー_＿*＊~〜・]{4,}",
+    re.IGNORECASE | re.MULTILINE,
 )
 
 
 def buyer_text(text: str) -> str:
     """``text`` without relay wrapping, quoted lines, quoted earlier mail and signature."""
+    if not _ANY_MARKER.search(text):
+        # Most mails have nothing to cut: one scan decides.
+        return text.strip()
     lines = [
         ln
         for ln in text.split("\n")

@@ -167,10 +167,14 @@ CUES: Final[tuple[Cue, ...]] = (
 
 
 class CueTable(NamedTuple):
-    """Triggers resolved into features: single features, and conjunctions of them."""
+    """Triggers resolved into features: single features, and conjunctions keyed by a member."""
 
     single: dict[str, list[int]]
-    conjunctions: list[tuple[frozenset[str], int]]
+    # key feature → [(all features needed, cue index)]; only conjunctions whose key is
+    # present are tested, so matching costs little more than one set intersection.
+    conjunctions: dict[str, list[tuple[frozenset[str], int]]]
+    # First lemmas of the two-lemma phrases cues use: only these bigrams need building.
+    bigram_heads: frozenset[str]
 
 
 def _phrase_features(phrase: str) -> frozenset[str]:
@@ -189,7 +193,7 @@ def _phrase_features(phrase: str) -> frozenset[str]:
 def cue_table() -> CueTable:
     """The cue triggers as features (built once per process; needs the tagger)."""
     single: dict[str, list[int]] = {}
-    conjunctions: list[tuple[frozenset[str], int]] = []
+    conjunctions: dict[str, list[tuple[frozenset[str], int]]] = {}
     for index, cue in enumerate(CUES):
         for trigger in cue.triggers:
             parts = [p.strip() for p in trigger.split(" + ")]
@@ -197,8 +201,12 @@ def cue_table() -> CueTable:
             if len(needed) == 1:
                 single.setdefault(next(iter(needed)), []).append(index)
             elif needed:
-                conjunctions.append((needed, index))
-    return CueTable(single, conjunctions)
+                # The longest name is the most specific, hence the rarest, key.
+                key = max(sorted(needed), key=len)
+                conjunctions.setdefault(key, []).append((needed, index))
+    every = set(single).union(*(n for group in conjunctions.values() for n, _ in group))
+    heads = frozenset(n[2:].partition("_")[0] for n in every if n.startswith("w:") and "_" in n)
+    return CueTable(single, conjunctions, heads)
 
 
 def cue_hits(names: set[str]) -> dict[str, tuple[Cue, str]]:
@@ -209,8 +217,9 @@ def cue_hits(names: set[str]) -> dict[str, tuple[Cue, str]]:
         for index in table.single[name]:
             cue = CUES[index]
             found.setdefault(cue.name, (cue, name.partition(":")[2]))
-    for needed, index in table.conjunctions:
-        cue = CUES[index]
-        if cue.name not in found and needed <= names:
-            found[cue.name] = (cue, "+".join(sorted(n.partition(":")[2] for n in needed)))
+    for key in names & table.conjunctions.keys():
+        for needed, index in table.conjunctions[key]:
+            cue = CUES[index]
+            if cue.name not in found and needed <= names:
+                found[cue.name] = (cue, "+".join(sorted(n.partition(":")[2] for n in needed)))
     return found

@@ -121,6 +121,9 @@ def mentioned_dates(text: str, mail_date: datetime | None) -> list[date]:
 
     for m in _FULL_DATE.finditer(text):
         add(m, _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    if today is None:
+        # Every other form needs the mail's date to be placed in time.
+        return [d for _, d in found]
     for m in _MONTH_DAY.finditer(text):
         add(m, _month_day(int(m.group(1)), int(m.group(2) or m.group(3)), today))
     for m in _EN_MONTH_DAY.finditer(text):

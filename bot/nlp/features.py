@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from bot.nlp.cues import Cue, cue_hits
+from bot.nlp.cues import Cue, cue_hits, cue_table
 from bot.nlp.respell import respell
 from bot.nlp.tokens import TokenizedText, tokenize, tokenize_english
 
@@ -59,11 +59,13 @@ class MailFeatures:
 
 def language_of(text: str) -> str:
     """``ja`` when the text has kana, ``en`` when it is mostly Latin letters, else ``other``."""
-    kana = len(_KANA.findall(text))
-    if kana >= 2 or (kana and len(_JAPANESE.findall(text)) >= 4):
+    kana = _KANA.findall(text, 0, 400)
+    if len(kana) >= 2:
         return "ja"
-    latin = len(_LATIN.findall(text))
-    han = len(_JAPANESE.findall(text))
+    han = len(_JAPANESE.findall(text, 0, 400))
+    if kana and han >= 4:
+        return "ja"
+    latin = len(_LATIN.findall(text, 0, 400))
     if latin >= 3 and latin >= 2 * han:
         return "en"
     return "other"
@@ -89,15 +91,13 @@ def _mood(codes: str, start: int) -> list[str]:
 
 def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
     """Add lemma, bigram and predicate features; answer whether the text asks something."""
-    lemmas, codes = tokens
-    content = [lemma for lemma in lemmas if lemma not in _PUNCTUATION]
-    # Unigrams of content words only: particles and endings are noise on their own (their
-    # meaning reaches the model through the predicate features); bigrams keep them in context.
-    for lemma, code in zip(lemmas, codes, strict=True):
-        if lemma not in _PUNCTUATION:
-            # x: features (particles, endings) serve cue matching; the model does not use them.
-            names.add(f"w:{lemma}" if code in "nCE" else f"x:{lemma}")
-    names.update([f"w:{a}_{b}" for a, b in zip(content, content[1:], strict=False)])
+    lemmas, codes, token_names = tokens
+    names.update(token_names)
+    # Bigrams only where a cue phrase may start: the model itself does without them.
+    heads = cue_table().bigram_heads
+    names.update(
+        [f"w:{a}_{b}" for a, b in zip(lemmas, lemmas[1:], strict=False) if a in heads]
+    )
     asks = "q" in codes or "Q" in codes
     count = len(codes)
     for i, code in enumerate(codes):
@@ -131,7 +131,7 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
 def _english_features(tokens: TokenizedText, names: set[str]) -> bool:
     """English words, bigrams and a light negation scope (three words after a negator)."""
     words = tokens.lemmas
-    names.update([f"w:{w}" for w in words if w not in ("?", "!")])
+    names.update(tokens.names)
     names.update([f"w:{a}_{b}" for a, b in zip(words, words[1:], strict=False)])
     negated = 0
     for i, w in enumerate(words):

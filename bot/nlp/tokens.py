@@ -45,13 +45,16 @@ class Analysis(NamedTuple):
 
     lemma: str | None
     code: str
+    # The lemma's feature name, built once: ``w:`` for content words, ``x:`` for the rest.
+    name: str
 
 
 class TokenizedText(NamedTuple):
-    """A text as parallel lemmas and role codes (``codes[i]`` is the role of ``lemmas[i]``)."""
+    """A text as parallel lemmas, role codes and feature names (one each per token)."""
 
     lemmas: list[str]
     codes: str
+    names: list[str]
 
 
 def tagger() -> fugashi.Tagger:
@@ -103,7 +106,9 @@ _ANALYSES: dict[str, Analysis] = {}
 def _analyse(raw: str) -> Analysis:
     fields = raw.split(",", _LEMMA_FIELD + 1)
     lemma = _lemma_of(fields)
-    found = Analysis(lemma, "S" if fields[0] == "空白" else _role(fields[0], lemma))
+    code = "S" if fields[0] == "空白" else _role(fields[0], lemma)
+    kind = "w" if code in "nCE" and fields[0] not in ("補助記号", "記号") else "x"
+    found = Analysis(lemma, code, f"{kind}:{lemma}")
     _ANALYSES[raw] = found
     return found
 
@@ -112,25 +117,30 @@ def tokenize(text: str) -> TokenizedText:
     """Japanese (or mixed) ``text`` as lemmas and role codes; spaces dropped, ASCII lower-cased."""
     lemmas: list[str] = []
     codes: list[str] = []
+    names: list[str] = []
     analyses = _ANALYSES
     for word in tagger()(text):
         found = analyses.get(word.feature_raw) or _analyse(word.feature_raw)
-        lemma = found.lemma
-        if found.code == "S":
+        lemma, code, name = found
+        if code == "S":
             continue
         if lemma is None or lemma.isascii():
             # Unknown words have no lemma; ASCII words are matched lower-cased.
             lemma = word.surface.lower()
             if lemma == "?":
-                codes.append("q")
-                lemmas.append(lemma)
-                continue
+                code = "q"
+            name = f"{'w' if code in 'nCE' else 'x'}:{lemma}"
         lemmas.append(lemma)
-        codes.append(found.code)
-    return TokenizedText(lemmas, "".join(codes))
+        codes.append(code)
+        names.append(name)
+    return TokenizedText(lemmas, "".join(codes), names)
 
 
 def tokenize_english(text: str) -> TokenizedText:
     """Latin-script ``text`` as lower-cased words, without the tagger (it adds nothing there)."""
     words = _ASCII_WORD.findall(text.lower())
-    return TokenizedText(words, "".join("q" if w == "?" else "E" for w in words))
+    return TokenizedText(
+        words,
+        "".join("q" if w == "?" else "E" for w in words),
+        [f"x:{w}" if w in ("?", "!") else f"w:{w}" for w in words],
+    )

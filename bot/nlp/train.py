@@ -35,9 +35,9 @@ FOLDS = 5
 SEED = 20261127
 MIN_DF = 2
 # Targets the thresholds must meet out of fold, a little above the ones asked for on dev.
-AUTO_PRECISION = 0.995
+AUTO_PRECISION = 0.99
 NONE_PRECISION = 1.0
-ANGRY_RECALL = 0.95
+ANGRY_RECALL = 0.93
 
 
 @dataclass(frozen=True)
@@ -248,8 +248,8 @@ def _summary(report: EvalReport) -> dict[str, Any]:
 
 GRID = [
     Setting(l2=l2, bigrams=bigrams, angry_l2=l2)
-    for bigrams in (False, True)
-    for l2 in (0.3, 1.0)
+    for bigrams in (False,)
+    for l2 in (0.3, 1.0, 3.0)
 ]
 
 
