@@ -7,16 +7,25 @@ to a human first; a reply the policy check rejects is not sent; ``none`` needs c
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jinja2 import TemplateError
+
+from bot.config import ShopSettings
+from bot.intents import AUTO_INTENTS
+from bot.logs import kv
 from bot.mail.message import BuyerMail
+from bot.nlp import Understanding
 from bot.policy import check_text
 from bot.router import HandlerContext, Handoff, NoReply, Reply, Router
 from bot.templates import Renderer
+
+log = logging.getLogger(__name__)
 
 _NOREPLY_SENDER = re.compile(
     r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer-daemon|postmaster|bounces?|auto[-_.]?confirm|"
@@ -75,6 +84,9 @@ def unreadable(mail: BuyerMail) -> str | None:
     return None
 
 
+FAQ_MIN_CONFIDENCE = 0.75  # intents the classifier never marks "auto" need this much instead
+
+
 def _common_data(ctx: HandlerContext) -> dict[str, Any]:
     local = ctx.now.astimezone(ZoneInfo(ctx.shop.timezone))
     return {
@@ -83,7 +95,42 @@ def _common_data(ctx: HandlerContext) -> dict[str, Any]:
         "first_contact": ctx.ticket.is_new,
         "late_night": local.hour >= 21 or local.hour < 6,
         "now": ctx.now,
+        "today": local.date(),
+        "apology": False,
     }
+
+
+def known_numbers(ctx: HandlerContext) -> list[str]:
+    """Order IDs and tracking numbers in play: a reply quoting them is not giving a phone number."""
+    numbers = list(ctx.nlu.order_ids) + [t.number for t in ctx.nlu.tracking_numbers]
+    for order in (ctx.order, *ctx.orders):
+        if order is not None:
+            numbers.append(order.order_id)
+            numbers.extend(s.tracking_number for s in order.shipments)
+    return numbers
+
+
+def auto_allowed(intent: str, shop: ShopSettings) -> bool:
+    """The seller lets the bot answer this intent alone (a FAQ file opts product questions in)."""
+    return intent in shop.auto_intents or (
+        intent == "product_question" and shop.faq_file is not None
+    )
+
+
+def confidence_hold(nlu: Understanding, shop: ShopSettings) -> str | None:
+    """Why the classifier is not sure enough for an answer without a human, or None."""
+    threshold = shop.confidence_threshold
+    if nlu.intent in AUTO_INTENTS:
+        # The classifier's own "auto" already applies its calibrated threshold.
+        if nlu.action != "auto":
+            return f"not confident enough to answer alone ({nlu.confidence:.2f})"
+    elif nlu.confidence < (threshold or FAQ_MIN_CONFIDENCE):
+        return f"not confident enough to answer alone ({nlu.confidence:.2f})"
+    elif nlu.other_intents:
+        return f"the mail also asks about {', '.join(nlu.other_intents)}"
+    if threshold and nlu.confidence < threshold:
+        return f"confidence {nlu.confidence:.2f} is under the shop's {threshold:.2f}"
+    return None
 
 
 async def decide(
@@ -114,7 +161,12 @@ async def decide(
 
     decision, handler = await router.dispatch(nlu.intent, ctx)
     data = {**_common_data(ctx), **dict(getattr(decision, "data", {}) or {})}
-    lang = nlu.language if nlu.language in ("ja", "en") else "ja"
+    if data.get("claim_risk"):
+        facts["claim_risk"] = True
+    # Japanese for Japanese and for languages we do not answer (the agent's draft); English
+    # only where an English template exists.
+    lang = "en" if nlu.language == "en" else "ja"
+    numbers = known_numbers(ctx)
 
     if isinstance(decision, NoReply):
         if nlu.action != "none" or nlu.angry:
@@ -127,23 +179,30 @@ async def decide(
         return Outcome("none", decision.reason, handler, facts=facts)
 
     if isinstance(decision, Handoff):
-        draft = _render_or_none(renderer, lang, decision.draft_template, data)
+        draft, error = _render(renderer, lang, decision.draft_template, data)
+        if error and draft is None and renderer.exists(lang, decision.draft_template or ""):
+            facts["draft_error"] = error
+        if draft is not None:
+            warnings = check_text(draft, shop, known_numbers=numbers)
+            if warnings:
+                facts["draft_policy"] = [str(v) for v in warnings]
         return Outcome(
             "handoff", decision.reason, handler, decision.draft_template, draft=draft, facts=facts
         )
 
     assert isinstance(decision, Reply)
-    body = _render_or_none(renderer, lang, decision.template, data)
+    body, error = _render(renderer, lang, decision.template, data)
     hold: list[str] = []
     if body is None:
-        hold.append(f"no {lang} template {decision.template}")
+        hold.append(error or f"no {lang} template {decision.template}")
     if nlu.language not in ("ja", "en"):
         hold.append("the mail is in a language the bot does not answer")
     if nlu.angry or nlu.claim_risk:
         hold.append("the buyer is angry or threatens a claim: a human answers first")
-    if nlu.action != "auto":
-        hold.append(f"not confident enough to answer alone ({nlu.confidence:.2f})")
-    if nlu.intent not in shop.auto_intents:
+    unsure = confidence_hold(nlu, shop)
+    if unsure:
+        hold.append(unsure)
+    if not auto_allowed(nlu.intent, shop):
         hold.append(f"automatic answers are off for {nlu.intent}")
     if is_noreply_sender(mail.reply_address):
         hold.append("the sender does not accept replies")
@@ -152,7 +211,10 @@ async def decide(
             f"already {gate.auto_replies_to_sender_24h} automatic replies to this sender in 24 h"
         )
     if body is not None:
-        hold.extend(f"policy: {v}" for v in check_text(body, shop))
+        violations = check_text(body, shop, known_numbers=numbers)
+        hold.extend(f"policy: {v}" for v in violations)
+        if violations:
+            facts["policy"] = [str(v) for v in violations]
     if hold:
         return Outcome(
             "handoff",
@@ -165,12 +227,19 @@ async def decide(
     return Outcome("reply", decision.reason, handler, decision.template, body=body, facts=facts)
 
 
-def _render_or_none(
+def _render(
     renderer: Renderer, lang: str, name: str | None, data: dict[str, Any]
-) -> str | None:
-    if name is None or not renderer.exists(lang, name):
-        return None
-    return renderer.render(lang, name, **data)
+) -> tuple[str | None, str | None]:
+    """The rendered text, or None and why not (no such template, or it failed to render)."""
+    if name is None:
+        return None, None
+    if not renderer.exists(lang, name):
+        return None, f"no {lang} template {name}"
+    try:
+        return renderer.render(lang, name, **data), None
+    except TemplateError as exc:
+        log.warning(kv("act.template_error", template=f"{lang}/{name}", error=type(exc).__name__))
+        return None, f"template {lang}/{name} failed: {type(exc).__name__}: {exc}"
 
 
 def reference_time(mail: BuyerMail, now: datetime) -> datetime:

@@ -91,6 +91,10 @@ class ShopSettings:
     timezone: str = "Asia/Tokyo"
     auto_replies_per_sender_per_day: int = 3
     confidence_threshold: float = 0.0  # 0 = the classifier's own calibrated threshold
+    # Whether replies may carry carrier tracking links (Amazon's stance on them is unverified).
+    tracking_links: bool = True
+    # Typical days from dispatch abroad to the buyer's door, told to buyers of cross-border parcels.
+    international_transit_days: tuple[int, int] = (7, 14)
 
     @property
     def address(self) -> str:
@@ -351,6 +355,13 @@ def _list(value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in str(value).split(",") if v.strip())
 
 
+def _day_range(name: str, value: Any) -> tuple[int, int]:
+    days = [_int(name, v, "7,14") for v in _list(value)]
+    if len(days) != 2 or not 0 < days[0] <= days[1]:
+        raise ConfigError(name, f"{value!r} is not a range of days (low, high)", "7,14")
+    return days[0], days[1]
+
+
 def _clock_time(name: str, value: Any) -> time:
     try:
         return time.fromisoformat(str(value))
@@ -585,6 +596,19 @@ def load_settings(
             "MADOGUCHI_CONFIDENCE_THRESHOLD",
             pick("MADOGUCHI_CONFIDENCE_THRESHOLD", "shop", "confidence_threshold", default=0.0),
             "0.8",
+        ),
+        tracking_links=_bool(
+            "MADOGUCHI_TRACKING_LINKS",
+            pick("MADOGUCHI_TRACKING_LINKS", "shop", "tracking_links", default=True),
+        ),
+        international_transit_days=_day_range(
+            "MADOGUCHI_INTERNATIONAL_TRANSIT_DAYS",
+            pick(
+                "MADOGUCHI_INTERNATIONAL_TRANSIT_DAYS",
+                "shop",
+                "international_transit_days",
+                default=[7, 14],
+            ),
         ),
     )
     if (

@@ -386,7 +386,7 @@ class Pipeline:
                 "status": status,
                 "intent": nlu.intent,
                 "angry": nlu.angry,
-                "claim_risk": nlu.claim_risk,
+                "claim_risk": nlu.claim_risk or bool(outcome.facts.get("claim_risk")),
                 "language": nlu.language,
                 "created_at": now,
                 "updated_at": now,
@@ -405,7 +405,9 @@ class Pipeline:
             "status": status,
             "updated_at": now,
             "angry": bool(ticket_row.angry or nlu.angry),
-            "claim_risk": bool(ticket_row.claim_risk or nlu.claim_risk),
+            "claim_risk": bool(
+                ticket_row.claim_risk or nlu.claim_risk or outcome.facts.get("claim_risk")
+            ),
         }
         if outcome.kind != "none" and not mail.is_auto:
             changes.update(intent=nlu.intent, last_inbound_at=now, closed_at=None)

@@ -203,11 +203,23 @@ class Desk:
         tasks.append(asyncio.create_task(self._outbox_loop(stop)))
         tasks.extend(asyncio.create_task(loop(stop)) for loop in self.loops)
         stopper = asyncio.create_task(stop.wait())
+        running = set(tasks)
         try:
-            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                if task is not stopper and task.exception():
-                    raise task.exception()  # type: ignore[misc]
+            while not stop.is_set() and running:
+                done, _ = await asyncio.wait(
+                    [*running, stopper], return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done - {stopper}:
+                    running.discard(task)
+                    error = task.exception()
+                    if error is not None:
+                        # A loop died of a bug: stop the process so its supervisor restarts it
+                        # (all work is in the store; nothing is lost).
+                        log.error(
+                            kv("desk.loop_failed", error=type(error).__name__, detail=str(error))
+                        )
+                        raise error
+                    log.warning(kv("desk.loop_ended", remaining=len(running)))
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -217,9 +229,18 @@ class Desk:
     async def _process_loop(self, stop: asyncio.Event) -> None:
         assert self.pipeline is not None
         log.info(kv("pipeline.start", worker=self.settings.worker_id))
+        failures = 0
         while not stop.is_set():
             self._work.clear()
-            rows = await self.pipeline.claim(limit=10)
+            try:
+                rows = await self.pipeline.claim(limit=10)
+            except Exception as exc:  # the store is unreachable: wait and try again
+                failures += 1
+                wait = min(2**failures, 60)
+                log.warning(kv("pipeline.store_error", error=type(exc).__name__, retry_in=wait))
+                await _wait(stop, None, wait)
+                continue
+            failures = 0
             for i, row in enumerate(rows):
                 if stop.is_set():
                     # Give back what we will not finish so another process can take it now.
@@ -247,7 +268,7 @@ class Desk:
             self._send.clear()
             try:
                 sent = await self.sender.send_due()
-            except Exception as exc:
+            except Exception as exc:  # keep the loop alive; entries stay in the store
                 log.exception(kv("outbox.error", error=type(exc).__name__))
                 sent = 0
             if sent == 0:

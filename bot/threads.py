@@ -48,7 +48,12 @@ async def find_ticket(
         hit = (
             await conn.execute(
                 select(tickets.c.id)
-                .where(tickets.c.order_id.in_(order_ids), tickets.c.updated_at > now - ORDER_WINDOW)
+                .where(
+                    tickets.c.order_id.in_(order_ids),
+                    tickets.c.updated_at > now - ORDER_WINDOW,
+                    # tickets opened only by auto-replies or bounces are not conversations
+                    tickets.c.last_inbound_at.is_not(None),
+                )
                 .order_by(tickets.c.updated_at.desc())
                 .limit(1)
             )
@@ -63,6 +68,7 @@ async def find_ticket(
                 .where(
                     tickets.c.buyer_address == sender,
                     tickets.c.status.in_(OPEN_STATUSES),
+                    tickets.c.last_inbound_at.is_not(None),
                     tickets.c.updated_at > now - SENDER_WINDOW,
                 )
                 .order_by(tickets.c.updated_at.desc())

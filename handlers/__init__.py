@@ -9,9 +9,25 @@ from bot.router import Router
 
 def build_router() -> Router:
     """The desk's router: every handler module's router, composed."""
-    from handlers import everything_else, invoice, shipping, thanks
+    from handlers import (
+        delivery_problems,
+        everything_else,
+        invoice,
+        order_changes,
+        product,
+        shipping,
+        thanks,
+    )
 
     root = Router("desk")
-    for module in (shipping, invoice, thanks, everything_else):
+    for module in (
+        shipping,
+        invoice,
+        thanks,
+        delivery_problems,
+        order_changes,
+        product,
+        everything_else,
+    ):
         root.include_router(module.router)
     return root

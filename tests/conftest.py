@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +23,9 @@ from bot.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PG_ADMIN_URL = os.environ.get("MADOGUCHI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "MADOGUCHI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def require(condition: bool, reason: str) -> None:
@@ -72,9 +76,15 @@ async def _pg_exec(sql: str) -> None:
         await conn.close()
 
 
+def _blocking(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run a coroutine to the end from sync code, even inside a running event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
 def _pg_available() -> str | None:
     try:
-        asyncio.run(_pg_exec("SELECT 1"))
+        _blocking(lambda: _pg_exec("SELECT 1"))
     except Exception as exc:
         return f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {type(exc).__name__}: {exc}"
     return None
@@ -86,8 +96,8 @@ def pg_template() -> Iterator[str]:
     problem = _pg_available()
     require(problem is None, problem or "")
     name = f"madoguchi_tpl_{os.getpid()}"
-    asyncio.run(_pg_exec(f"DROP DATABASE IF EXISTS {name}"))
-    asyncio.run(_pg_exec(f"CREATE DATABASE {name}"))
+    _blocking(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    _blocking(lambda: _pg_exec(f"CREATE DATABASE {name}"))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
     async def migrate() -> None:
@@ -95,18 +105,27 @@ def pg_template() -> Iterator[str]:
         await store.migrate()
         await store.close()
 
-    asyncio.run(migrate())
+    _blocking(migrate)
     yield name
-    asyncio.run(_pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    _blocking(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture
-async def pg_url(pg_template: str) -> AsyncIterator[str]:
+def pg_url(pg_template: str) -> Iterator[str]:
     """The URL of a fresh, migrated PostgreSQL database, dropped after the test."""
     name = f"madoguchi_t_{uuid.uuid4().hex[:12]}"
-    await _pg_exec(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    _blocking(lambda: _pg_exec(f"CREATE DATABASE {name} TEMPLATE {pg_template}"))
     yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    await _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _blocking(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def empty_pg_url(pg_template: str) -> Iterator[str]:
+    """The URL of a fresh, EMPTY PostgreSQL database (no tables), dropped after the test."""
+    name = f"madoguchi_e_{uuid.uuid4().hex[:12]}"
+    _blocking(lambda: _pg_exec(f"CREATE DATABASE {name}"))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    _blocking(lambda: _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture
@@ -116,13 +135,17 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated store URL, once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'madoguchi.db'}"
-        store = open_store(url)
-        await store.migrate()
-        await store.close()
+
+        async def migrate() -> None:
+            store = open_store(url)
+            await store.migrate()
+            await store.close()
+
+        _blocking(migrate)
         return url
     return str(request.getfixturevalue("pg_url"))
 
@@ -159,9 +182,23 @@ def make_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
         settings = replace(
             base,
             database_url=database_url,
-            mailboxes=(MailboxSettings(name="test", scheme="maildir", url=f"maildir:{maildir}", path=maildir, sent_folder=None),),
-            outbox=OutboxSettings(scheme="files", url=f"files:{tmp_path / 'outbox'}", path=tmp_path / "outbox"),
-            shop=ShopSettings(name="ミライ雑貨店", addresses=("shop@mirai-zakka.example.jp",), signature="ミライ雑貨店 カスタマーサポート"),
+            mailboxes=(
+                MailboxSettings(
+                    name="test",
+                    scheme="maildir",
+                    url=f"maildir:{maildir}",
+                    path=maildir,
+                    sent_folder=None,
+                ),
+            ),
+            outbox=OutboxSettings(
+                scheme="files", url=f"files:{tmp_path / 'outbox'}", path=tmp_path / "outbox"
+            ),
+            shop=ShopSettings(
+                name="ミライ雑貨店",
+                addresses=("shop@mirai-zakka.example.jp",),
+                signature="ミライ雑貨店 カスタマーサポート",
+            ),
             worker_id="test-worker",
         )
         return replace(settings, **changes)  # type: ignore[arg-type]

@@ -22,7 +22,13 @@ class BuyerMail:
 
     ``text`` is the whole decoded text body (HTML turned into text when there is no plain
     part); ``new_text`` is the part the buyer wrote this time, without quotes and signature.
-    ``from_addr`` and the addresses in ``to`` are bare addresses, lower-cased.
+    ``from_addr`` and the addresses in ``to`` are bare addresses, lower-cased; ``from_name`` is
+    the decoded display name. ``message_id``/``in_reply_to`` keep their angle brackets.
+    ``date`` is timezone-aware (+09:00 assumed when the header has no zone).
+    ``is_auto`` marks auto-replies, bounces, receipts and list mail, ``auto_reason`` says why.
+    ``charsets`` lists the codec each text part and non-ASCII header was actually decoded as
+    (``cp50220`` for every ISO-2022-JP label, ``cp932`` for every Shift_JIS label);
+    ``defects`` says, in words, everything that had to be guessed, repaired or skipped.
     """
 
     message_id: str | None

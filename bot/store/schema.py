@@ -58,6 +58,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+class CleanText(TypeDecorator[str]):
+    """Text that may come from a buyer: NUL characters (which PostgreSQL rejects) become ␀."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return value.replace("\x00", "\u2400") if value else value
+
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -106,7 +116,7 @@ raw_mails = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     # received → done | duplicate | failed
     Column("state", String(20), nullable=False, default="received"),
-    Column("error", Text),
+    Column("error", CleanText()),
     Column("processed_at", UTCDateTime()),
     *_claim_columns(),
     UniqueConstraint("mailbox_id", "source_key"),
@@ -120,8 +130,8 @@ tickets = Table(
     Column("id", Integer, primary_key=True),
     Column("mailbox_id", ForeignKey("mailboxes.id")),
     Column("buyer_address", String(320)),
-    Column("buyer_name", String(500)),
-    Column("subject", Text, nullable=False, default=""),
+    Column("buyer_name", CleanText()),
+    Column("subject", CleanText(), nullable=False, default=""),
     Column("order_id", String(100)),
     # open → waiting (handed to agents) → answered → closed; "no_reply" when nothing to answer
     Column("status", String(20), nullable=False, default="open"),
@@ -152,12 +162,12 @@ messages = Table(
     Column("in_reply_to", String(998)),
     Column("references", JSON, nullable=False, default=list),
     Column("from_addr", String(320)),
-    Column("from_name", String(500)),
+    Column("from_name", CleanText()),
     Column("to_addrs", JSON, nullable=False, default=list),
-    Column("subject", Text, nullable=False, default=""),
+    Column("subject", CleanText(), nullable=False, default=""),
     Column("sent_at", UTCDateTime()),
-    Column("text", Text, nullable=False, default=""),
-    Column("new_text", Text, nullable=False, default=""),
+    Column("text", CleanText(), nullable=False, default=""),
+    Column("new_text", CleanText(), nullable=False, default=""),
     Column("is_auto", Boolean, nullable=False, default=False),
     Column("auto_reason", Text),
     Column("attachments", JSON, nullable=False, default=list),
@@ -215,7 +225,7 @@ decisions = Table(
     Column("handler", String(200)),
     Column("template", String(200)),
     Column("reason", Text, nullable=False, default=""),
-    Column("draft", Text),
+    Column("draft", CleanText()),
     Column("facts", JSON, nullable=False, default=dict),
     Column("created_at", UTCDateTime(), nullable=False),
 )
@@ -230,8 +240,8 @@ outbox = Table(
     Column("message_id", String(998), nullable=False, unique=True),
     Column("mail_from", String(320), nullable=False),
     Column("rcpt_to", JSON, nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("body", Text, nullable=False),
+    Column("subject", CleanText(), nullable=False),
+    Column("body", CleanText(), nullable=False),
     Column("raw", LargeBinary, nullable=False),
     Column("author", String(100), nullable=False),  # "bot" or "agent:<slack user>"
     # held (undo window) → pending → sending → sent | failed | cancelled

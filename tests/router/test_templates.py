@@ -1,0 +1,43 @@
+"""Rendering helpers: Japanese dates in Japan time, the sandbox, missing templates."""
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.errors import TemplateMissingError
+from bot.templates import Renderer, endate, jdate, jdatetime, zhdate
+
+
+def test_dates_are_written_the_japanese_way_in_japan_time() -> None:
+    assert jdate(date(2026, 12, 5)) == "12月5日（土）"
+    # 16:30 UTC on the 4th is already the 5th in Japan
+    assert jdate(datetime(2026, 12, 4, 16, 30, tzinfo=UTC)) == "12月5日（土）"
+    assert jdatetime(datetime(2026, 12, 4, 16, 30, tzinfo=UTC)) == "12月5日（土）01:30"
+    assert zhdate(date(2026, 12, 3)) == "12月3日（周四）"
+    assert endate(date(2026, 12, 3)) == "Thu 3 Dec"
+    assert jdate(None) == ""
+
+
+def test_buyer_text_is_data_not_template(tmp_path: Path) -> None:
+    (tmp_path / "ja").mkdir()
+    (tmp_path / "ja" / "echo.txt").write_text("件名：{{ subject }}\n", encoding="utf-8")
+    renderer = Renderer(tmp_path)
+    assert renderer.render("ja", "echo.txt", subject="{{ 7*7 }}") == "件名：{{ 7*7 }}\n"
+
+
+def test_the_sandbox_blocks_attribute_tricks(tmp_path: Path) -> None:
+    from jinja2.exceptions import SecurityError
+
+    (tmp_path / "ja").mkdir()
+    (tmp_path / "ja" / "evil.txt").write_text(
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8"
+    )
+    with pytest.raises(SecurityError):
+        Renderer(tmp_path).render("ja", "evil.txt")
+
+
+def test_missing_template_names_itself(tmp_path: Path) -> None:
+    (tmp_path / "ja").mkdir()
+    with pytest.raises(TemplateMissingError, match=r"ja/nothing\.txt"):
+        Renderer(tmp_path).render("ja", "nothing.txt")
