@@ -25,16 +25,27 @@ from bot.nlp.understanding import TrackingNumber, Understanding
 _CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
 # Cue families that mean a human has something to do, whatever the model's top intent.
 _HUMAN_CUES: Final = frozenset(
-    {"not_received", "change_order", "cancel", "return_refund", "defective", "payment", "other",
-     "product_question"}
+    {
+        "not_received",
+        "change_order",
+        "cancel",
+        "return_refund",
+        "defective",
+        "payment",
+        "other",
+        "product_question",
+    }
 )
-_HUMAN_CUE_FLOOR: Final = 0.005
+_HUMAN_CUE_FLOOR: Final = 0.05
+_THANKS_FLOOR: Final = 0.05
+_CUE_OTHER_FLOOR: Final = 0.05
+_LONG_MAIL: Final = 400
 _ASK_INTENTS: Final = _HUMAN_CUES | AUTO_INTENTS
 # A mail closed with no reply may carry thanks cues and nothing else.
 _NONE_CUES: Final = frozenset({"thanks", "cancel_negated"})
 # Auto answers go only to text that reads like a buyer's mail, not to stray short phrases.
 _MAIL_REGISTER: Final = re.compile(
-    r"です|ます|ません|ください|下さい|でしょうか|お願い|いたし|致し|ございま|\bor?der\b|\bpackage\b|"
+    r"です|ます|ません|ました|ください|下さい|でしょうか|お願い|いたし|致し|ございま|\bor?der\b|\bpackage\b|"
     r"\bparcel\b|\bship|\btracking\b|\binvoice\b|\breceipt\b|\bitem\b|\bdeliver|\bquot",
     re.IGNORECASE,
 )
@@ -44,10 +55,42 @@ _EVIDENCE_SIZE: Final = 5
 _SHOP_WORDS: Final = frozenset(
     f"w:{w}"
     for w in (
-        "荷物", "商品", "注文", "発送", "出荷", "配達", "配送", "届く", "到着", "追跡", "伝票",
-        "領収", "請求", "見積もり", "納品", "インボイス", "適格", "購入", "品物", "宅配", "郵便",
-        "package", "order", "oder", "parcel", "shipment", "item", "tracking", "invoice",
-        "receipt", "delivery", "shipping", "ship", "shipped", "quotation", "purchase",
+        "荷物",
+        "商品",
+        "注文",
+        "発送",
+        "出荷",
+        "配達",
+        "配送",
+        "届く",
+        "到着",
+        "追跡",
+        "伝票",
+        "領収",
+        "請求",
+        "見積もり",
+        "納品",
+        "インボイス",
+        "適格",
+        "購入",
+        "品物",
+        "宅配",
+        "郵便",
+        "package",
+        "order",
+        "oder",
+        "parcel",
+        "shipment",
+        "item",
+        "tracking",
+        "invoice",
+        "receipt",
+        "delivery",
+        "shipping",
+        "ship",
+        "shipped",
+        "quotation",
+        "purchase",
     )
 )
 
@@ -108,12 +151,18 @@ def _auto_blockers(
         blockers.append("displeasure-words")
     if intent not in cue_intents:
         blockers.append(f"no-{intent}-cue")
-    if "thanks" in cue_intents and not mail.features.asks:
-        blockers.append("thanks-without-a-question")
+    if not mail.features.asks and not {"not_arrived", "when_arrive"} & mail.features.cues.keys():
+        # Nothing asked (a report, thanks, a remark): an agent decides whether to answer.
+        blockers.append("no-question")
     # Casual phone mails count when they ask a question ("?") in the shop's words (the cue).
     mail_like = _MAIL_REGISTER.search(mail.body) or mail.order_ids or mail.tracking_numbers
     if not mail.features.names & _SHOP_WORDS and not (mail.order_ids or mail.tracking_numbers):
         blockers.append("no-shop-words")
+    if probability["thanks"] >= _THANKS_FLOOR:
+        blockers.append("may-be-only-thanks")
+    if len(mail.body) > _LONG_MAIL:
+        # A long mail tells a story; an automatic answer covers one line of it.
+        blockers.append("long-mail")
     if not (mail_like or ("?" in mail.body and len(mail.body) >= 10)):
         blockers.append("not-mail-like")
     return blockers
@@ -156,7 +205,11 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
     # Further asks: likely enough by the model, or named by a cue the model does not rule out.
     probability = dict(zip(model.intents, probs, strict=True))
     for cue_intent in sorted(cue_intents & _ASK_INTENTS, key=lambda i: -probability[i]):
-        if cue_intent not in others and cue_intent != intent and probability[cue_intent] >= 0.01:
+        if (
+            cue_intent not in others
+            and cue_intent != intent
+            and probability[cue_intent] >= _CUE_OTHER_FLOOR
+        ):
             others.append(cue_intent)
     claim_risk = bool(_CLAIM_CUES & cues.keys())
     angry = model.angry_probability(names) >= t.angry or "angry" in cue_intents

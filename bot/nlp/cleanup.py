@@ -60,7 +60,8 @@ def buyer_text(text: str) -> str:
     lines = [
         ln
         for ln in text.split("\n")
-        if not ln.lstrip().startswith((">", "＞")) and not (_RELAY_LINE.search(ln) and len(ln) < 120)
+        if not ln.lstrip().startswith((">", "＞"))
+        and not (_RELAY_LINE.search(ln) and len(ln) < 120)
     ]
     text = "\n".join(lines)
     cut = len(text)

@@ -22,10 +22,7 @@ from typing import Final
 JST: Final = timezone(timedelta(hours=9))
 _WEEKDAYS_JA: Final = "月火水木金土日"
 _MONTHS_EN: Final = {
-    m.lower(): i
-    for i, name in enumerate(calendar.month_name)
-    if name
-    for m in (name, name[:3])
+    m.lower(): i for i, name in enumerate(calendar.month_name) if name for m in (name, name[:3])
 }
 _WEEKDAYS_EN: Final = {
     d.lower(): i for i, name in enumerate(calendar.day_name) for d in (name, name[:3])
@@ -35,9 +32,19 @@ _RELATIVE_DAYS: Final = {
     "明後日": 2, "あさって": 2, "明日": 1, "あした": 1,
     "the day after tomorrow": 2, "tomorrow": 1, "today": 0, "yesterday": -1,
 }  # fmt: skip
-_WEEK_SHIFT: Final = {"先週": -1, "今週": 0, "来週": 1, "再来週": 2, "last": -1, "this": 0, "next": 1}
+_WEEK_SHIFT: Final = {
+    "先週": -1,
+    "今週": 0,
+    "来週": 1,
+    "再来週": 2,
+    "last": -1,
+    "this": 0,
+    "next": 1,
+}
 
-_FULL_DATE: Final = re.compile(r"(\d(?<!\d\d)\d{3})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})日?(?!\d)")
+_FULL_DATE: Final = re.compile(
+    r"(\d(?<!\d\d)\d{3})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})日?(?!\d)"
+)
 _MONTH_DAY: Final = re.compile(r"(\d(?<![\d/]\d)\d?)\s*(?:月\s*(\d{1,2})\s*日|/(\d{1,2}))(?![\d/])")
 _DAY_ONLY: Final = re.compile(
     r"(\d(?<![\d月/、,・〜~-]\d)\d?)日(?!\s*(?:以内|間|後|前|ほど|程|くらい|ぐらい|位|経|た|も|以上|以降|分|目|から|～|〜))"

@@ -32,7 +32,9 @@ _SF: Final = re.compile(r"(S(?<![A-Za-z0-9]S)F\d{12,13})(?!\d)", re.IGNORECASE)
 # Digit groups of at least three digits joined by single spaces or dashes (1234-5678-9012).
 _DIGIT_RUN: Final = re.compile(r"\d(?<![\d-]\d)\d{2,}(?:[ -]\d{3,})*(?!\d)")
 _PHONE_SHAPE: Final = re.compile(r"0\d{1,4}-\d{1,4}-\d{3,4}|0[5789]0\d{8}|0\d{9}")
-_PHONE_WORDS: Final = re.compile(r"(?:TEL|Tel|tel|電話|携帯|FAX|Fax|fax|phone|Phone|☎)[^\n\d]{0,6}$")
+_PHONE_WORDS: Final = re.compile(
+    r"(?:TEL|Tel|tel|電話|携帯|FAX|Fax|fax|phone|Phone|☎)[^\n\d]{0,6}$"
+)
 _TRACKING_WORDS: Final = re.compile(
     r"追跡|伝票|問い?合わ?せ番号|問合せ番号|送り状|配送番号|荷物番号|tracking", re.IGNORECASE
 )
@@ -139,7 +141,9 @@ def tracking_numbers(text: str, skip: list[tuple[int, int]] | None = None) -> li
     for pattern, carrier in ((_YUNEXPRESS, "yunexpress"), (_SF, "sf")):
         for m in pattern.finditer(text):
             number = m.group(1).upper()
-            found.append((m.start(), TrackingNumber(carrier, number, check_digit_ok(carrier, number))))
+            found.append(
+                (m.start(), TrackingNumber(carrier, number, check_digit_ok(carrier, number)))
+            )
             taken.append(m.span())
     text = _blank(text, taken)
     for m in _DIGIT_RUN.finditer(text):

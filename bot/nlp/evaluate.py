@@ -71,7 +71,9 @@ def score(gold: Sequence[dict[str, Any]], predicted: Sequence[dict[str, Any]]) -
     labels = [i for i in INTENTS if any(g["intent"] == i for g in gold) or any(
         p["intent"] == i for p in predicted)]  # fmt: skip
     for intent in labels:
-        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g["intent"] == p["intent"] == intent)
+        tp = sum(
+            1 for g, p in zip(gold, predicted, strict=True) if g["intent"] == p["intent"] == intent
+        )
         support = sum(1 for g in gold if g["intent"] == intent)
         guessed = sum(1 for p in predicted if p["intent"] == intent)
         precision = tp / guessed if guessed else 0.0
@@ -100,7 +102,9 @@ def score(gold: Sequence[dict[str, Any]], predicted: Sequence[dict[str, Any]]) -
         per_intent=per_intent,
         auto_count=len(autos),
         auto_precision=_ratio(sum(1 for i in autos if right[i] and not angry_gold[i]), len(autos)),
-        auto_share=_ratio(sum(1 for i in answerable if predicted[i]["action"] == "auto"), len(answerable)),
+        auto_share=_ratio(
+            sum(1 for i in answerable if predicted[i]["action"] == "auto"), len(answerable)
+        ),
         none_count=len(nones),
         none_precision=_ratio(
             sum(1 for i in nones if gold[i]["intent"] == "thanks" and not angry_gold[i]), len(nones)

@@ -12,6 +12,7 @@ Feature names carry a prefix saying where they come from, which keeps evidence r
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Final
@@ -34,7 +35,7 @@ _EXISTENCE: Final = frozenset({"有る", "無い", "ない", "来る", "成る"}
 _NOUN_LINKS: Final = frozenset({"が", "は", "も", "に", "と", "で", "じゃ", "だ", "では"})
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
-_THANKS_WORDS: Final = frozenset({"有り難う", "有り難い", "感謝", "助かる", "御礼", "礼"})
+_THANKS_WORDS: Final = frozenset({"有り難う", "有り難い", "感謝", "助かる", "御礼", "礼", "嬉しい"})
 _EN_NEGATORS: Final = frozenset(
     {"not", "no", "never", "haven't", "hasn't", "didn't", "don't", "doesn't", "isn't", "wasn't",
      "won't", "can't", "cannot", "havent", "hasnt", "didnt", "dont", "doesnt", "isnt", "wasnt",
@@ -95,9 +96,7 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
     names.update(token_names)
     # Bigrams only where a cue phrase may start: the model itself does without them.
     heads = cue_table().bigram_heads
-    names.update(
-        [f"w:{a}_{b}" for a, b in zip(lemmas, lemmas[1:], strict=False) if a in heads]
-    )
+    names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(lemmas) if a in heads])
     asks = "q" in codes or "Q" in codes
     count = len(codes)
     for i, code in enumerate(codes):
@@ -116,7 +115,7 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
         elif code == "R" and not asks:
             # Not a request: a closing (よろしくお願いします), something already done
             # (送っていただいた), or a thanks formula (ご対応いただきありがとうございます).
-            after = lemmas[start : start + 3]
+            after = lemmas[start : start + 5]
             asks = not (
                 any(w in _CLOSING_WORDS for w in lemmas[max(0, i - 3) : i])
                 or "P" in codes[start : start + 3]
@@ -132,7 +131,10 @@ def _english_features(tokens: TokenizedText, names: set[str]) -> bool:
     """English words, bigrams and a light negation scope (three words after a negator)."""
     words = tokens.lemmas
     names.update(tokens.names)
-    names.update([f"w:{a}_{b}" for a, b in zip(words, words[1:], strict=False)])
+    if "advance" in words:
+        # "Thanks in advance" closes a request; it thanks for nothing yet.
+        names.difference_update(("w:thanks", "w:thank"))
+    names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(words)])
     negated = 0
     for i, w in enumerate(words):
         if w in _EN_NEGATORS:
@@ -167,7 +169,7 @@ def extract(subject: str, body: str) -> MailFeatures:
     features.asks = _text_features(body.lower() if language == "en" else body, language, names)
     if CHAR_GRAMS:
         low = body.lower()
-        names.update([f"g:{low[i:i+2]}" for i in range(len(low) - 1)])
+        names.update([f"g:{low[i : i + 2]}" for i in range(len(low) - 1)])
     if features.asks:
         names.add("f:ask")
     features.cues = cue_hits(names)

@@ -25,7 +25,7 @@ class Thresholds:
     auto: float = 0.9
     none: float = 0.95
     angry: float = 0.5
-    other_intent: float = 0.25
+    other_intent: float = 0.35
 
 
 @dataclass(frozen=True)

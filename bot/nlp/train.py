@@ -37,7 +37,7 @@ MIN_DF = 2
 # Targets the thresholds must meet out of fold, a little above the ones asked for on dev.
 AUTO_PRECISION = 0.99
 NONE_PRECISION = 1.0
-ANGRY_RECALL = 0.93
+ANGRY_RECALL = 0.9
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class Setting:
     l2: float
     bigrams: bool
     angry_l2: float
+    # Extra L2 on lemma and predicate features (w:, p:, s:) over cue and form features: the
+    # words one writer happens to use generalise worse than the cues, written for any writer.
+    lexical_factor: float = 1.0
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -76,7 +79,9 @@ def _vocabulary(mails: Sequence[PreparedMail], bigrams: bool) -> dict[str, int]:
     return {name: i for i, name in enumerate(kept)}
 
 
-def _fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float, steps: int = 400) -> tuple[np.ndarray, np.ndarray]:
+def _fit_softmax(
+    x: np.ndarray, y: np.ndarray, classes: int, l2: np.ndarray, steps: int = 400
+) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression with an L2 penalty, by full-batch Adam."""
     n, d = x.shape
     w = np.zeros((d, classes))
@@ -90,7 +95,7 @@ def _fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float, steps: i
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
         g = (p - target) / n
-        grad_w = x.T @ g + l2 * w / n
+        grad_w = x.T @ g + l2[:, None] * w / n
         grad_b = g.sum(axis=0)
         m_w = beta1 * m_w + (1 - beta1) * grad_w
         v_w = beta2 * v_w + (1 - beta2) * grad_w**2
@@ -102,7 +107,9 @@ def _fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, l2: float, steps: i
     return w, b
 
 
-def _fit_binary(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 400) -> tuple[np.ndarray, float]:
+def _fit_binary(
+    x: np.ndarray, y: np.ndarray, l2: np.ndarray, steps: int = 400
+) -> tuple[np.ndarray, float]:
     """Binary logistic regression, positives weighted up to balance the classes."""
     n, d = x.shape
     positives = max(1.0, float(y.sum()))
@@ -127,17 +134,23 @@ def _fit_binary(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 400) -> tu
     return w, b
 
 
-def fit(mails: Sequence[PreparedMail], records: Sequence[dict[str, Any]], setting: Setting) -> IntentModel:
+def fit(
+    mails: Sequence[PreparedMail], records: Sequence[dict[str, Any]], setting: Setting
+) -> IntentModel:
     """Fit both models on ``mails`` (labels from ``records``) with one setting."""
     vocab = _vocabulary(mails, setting.bigrams)
     x = _matrix(mails, vocab)
     y = np.array([INTENTS.index(r["intent"]) for r in records])
-    w, b = _fit_softmax(x, y, len(INTENTS), setting.l2)
+    lexical = np.array([n.startswith(("w:", "p:", "s:")) for n in vocab], dtype=np.float64)
+    scale = 1.0 + (setting.lexical_factor - 1.0) * lexical
+    w, b = _fit_softmax(x, y, len(INTENTS), setting.l2 * scale)
     angry = np.array([1.0 if r.get("angry") else 0.0 for r in records])
-    aw, ab = _fit_binary(x, angry, setting.angry_l2)
+    aw, ab = _fit_binary(x, angry, setting.angry_l2 * scale)
     names = list(vocab)
     # Tiny weights change no decision; dropping them keeps the committed file small.
-    weights = {n: tuple(float(v) for v in w[i]) for i, n in enumerate(names) if np.abs(w[i]).max() >= 0.01}
+    weights = {
+        n: tuple(float(v) for v in w[i]) for i, n in enumerate(names) if np.abs(w[i]).max() >= 0.01
+    }
     angry_weights = {n: float(aw[i]) for i, n in enumerate(names) if abs(aw[i]) >= 0.01}
     return IntentModel(
         intents=INTENTS,
@@ -147,6 +160,23 @@ def fit(mails: Sequence[PreparedMail], records: Sequence[dict[str, Any]], settin
         angry_weights=angry_weights,
         options={"bigrams": setting.bigrams},
     )
+
+
+def style_folds(records: Sequence[dict[str, Any]]) -> list[int]:
+    """A fold per writing style (English, casual or phone, keigo, the rest): each fold is
+    predicted by a model that never saw that style, a stand-in for mail by other writers."""
+    groups = []
+    for r in records:
+        tags = set(r.get("tags") or [])
+        if "english" in tags:
+            groups.append(0)
+        elif tags & {"casual", "phone", "typo", "halfwidth"}:
+            groups.append(1)
+        elif "keigo" in tags:
+            groups.append(2)
+        else:
+            groups.append(3)
+    return groups
 
 
 def _folds(records: Sequence[dict[str, Any]]) -> list[int]:
@@ -171,18 +201,24 @@ class OutOfFold:
     models: list[IntentModel]
 
 
-def cross_validate(records: Sequence[dict[str, Any]], setting: Setting) -> OutOfFold:
+def cross_validate(
+    records: Sequence[dict[str, Any]], setting: Setting, fold: list[int] | None = None
+) -> OutOfFold:
     """Prepare every mail and fit one model per fold, each without the mails of its fold."""
     mails = [prepare(r.get("subject") or "", new_text(r["body"])) for r in records]
-    fold = _folds(records)
+    fold = fold or _folds(records)
     models_by_fold = []
-    for k in range(FOLDS):
+    for k in range(max(fold) + 1):
         train_idx = [i for i in range(len(records)) if fold[i] != k]
-        models_by_fold.append(fit([mails[i] for i in train_idx], [records[i] for i in train_idx], setting))
+        models_by_fold.append(
+            fit([mails[i] for i in train_idx], [records[i] for i in train_idx], setting)
+        )
     return OutOfFold(mails, [models_by_fold[fold[i]] for i in range(len(records))])
 
 
-def _predictions(oof: OutOfFold, temperature: float, thresholds: Thresholds) -> list[dict[str, Any]]:
+def _predictions(
+    oof: OutOfFold, temperature: float, thresholds: Thresholds
+) -> list[dict[str, Any]]:
     out = []
     for mail, model in zip(oof.mails, oof.models, strict=True):
         d = decide(mail, replace(model, temperature=temperature, thresholds=thresholds))
@@ -206,33 +242,43 @@ def _temperature(oof: OutOfFold, records: Sequence[dict[str, Any]]) -> float:
     return min((0.25 + 0.05 * i for i in range(76)), key=nll)
 
 
-def _choose_thresholds(oof: OutOfFold, records: Sequence[dict[str, Any]], temperature: float) -> Thresholds:
-    """The loosest thresholds whose out-of-fold results still meet the targets."""
-    grid = [round(0.5 + 0.01 * i, 2) for i in range(50)]
-    # Anger first: the highest threshold that still finds ANGRY_RECALL of the angry mails.
-    angry_gold = [bool(r.get("angry")) for r in records]
-    angry_probs = [m.angry_probability(mail.features.names) for mail, m in zip(oof.mails, oof.models, strict=True)]
-    angry_t = 0.5
-    for t in sorted({round(0.05 * i, 2) for i in range(1, 19)}, reverse=True):
-        found = sum(1 for p, a in zip(angry_probs, angry_gold, strict=True) if a and p >= t)
-        if found >= ANGRY_RECALL * sum(angry_gold):
+def _choose_thresholds(
+    runs: Sequence[OutOfFold], records: Sequence[dict[str, Any]], temperature: float
+) -> Thresholds:
+    """The loosest thresholds whose out-of-fold results meet the targets in every run.
+
+    ``runs`` are the ordinary folds and the style folds: a threshold must hold both for mail
+    like the training mail and for a writing style the model has not seen.
+    """
+
+    def reports(thresholds: Thresholds) -> list[EvalReport]:
+        return [score(records, _predictions(run, temperature, thresholds)) for run in runs]
+
+    # Anger first: the highest threshold that still finds the angry mails (cues included).
+    angry_t = 0.05
+    for t in (0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1):
+        found = reports(Thresholds(auto=1.01, none=1.01, angry=t))
+        if min(r.angry_recall or 0.0 for r in found) >= ANGRY_RECALL:
             angry_t = t
             break
     base = Thresholds(auto=1.01, none=1.01, angry=angry_t)
+    grid = [round(0.5 + 0.01 * i, 2) for i in range(50)]
     auto_t = 1.01
     for t in grid:
-        report = score(records, _predictions(oof, temperature, replace(base, auto=t)))
-        if report.auto_precision is not None and report.auto_precision >= AUTO_PRECISION:
+        found = reports(replace(base, auto=t))
+        if all(r.auto_precision is not None and r.auto_precision >= AUTO_PRECISION for r in found):
             auto_t = t
             break
     none_t = 1.01
     for t in grid:
-        report = score(records, _predictions(oof, temperature, replace(base, none=t)))
-        if report.none_precision is not None and report.none_precision >= NONE_PRECISION:
+        found = reports(replace(base, none=t))
+        if all(r.none_precision is not None and r.none_precision >= NONE_PRECISION for r in found):
             none_t = t
             break
-    # One step of margin: out-of-fold figures on a few hundred mails are noisy.
-    return Thresholds(auto=min(1.0, auto_t + 0.02), none=min(1.0, none_t + 0.02), angry=angry_t)
+    # One step of margin (a few hundred mails are noisy); "none" must be surer than "auto".
+    auto = min(1.0, auto_t + 0.02)
+    none = min(1.0, max(none_t + 0.02, auto + 0.05))
+    return Thresholds(auto=auto, none=none, angry=angry_t)
 
 
 def _summary(report: EvalReport) -> dict[str, Any]:
@@ -247,9 +293,7 @@ def _summary(report: EvalReport) -> dict[str, Any]:
 
 
 GRID = [
-    Setting(l2=l2, bigrams=bigrams, angry_l2=l2)
-    for bigrams in (False,)
-    for l2 in (0.3, 1.0, 3.0)
+    Setting(l2=l2, bigrams=bigrams, angry_l2=l2) for bigrams in (False,) for l2 in (0.3, 1.0, 3.0)
 ]
 
 
@@ -266,28 +310,39 @@ def main(argv: list[str] | None = None) -> int:
     for setting in grid:
         oof = cross_validate(records, setting)
         report = score(records, _predictions(oof, 1.0, Thresholds(auto=1.01, none=1.01)))
-        print(f"{setting}: accuracy {report.accuracy:.4f} macro-F1 {report.macro_f1:.4f}", file=sys.stderr)
+        print(
+            f"{setting}: accuracy {report.accuracy:.4f} macro-F1 {report.macro_f1:.4f}",
+            file=sys.stderr,
+        )
         key = report.accuracy + report.macro_f1
         if best is None or key > best[0]:
             best = (key, setting, oof)
     assert best is not None
     _, setting, oof = best
     temperature = _temperature(oof, records)
-    thresholds = _choose_thresholds(oof, records, temperature)
+    styles = cross_validate(records, setting, style_folds(records))
+    thresholds = _choose_thresholds([oof, styles], records, temperature)
     cv = score(records, _predictions(oof, temperature, thresholds))
+    style_cv = score(records, _predictions(styles, temperature, thresholds))
     mails = [prepare(r.get("subject") or "", new_text(r["body"])) for r in records]
     model = replace(fit(mails, records, setting), temperature=temperature, thresholds=thresholds)
     extra = {
         "trained_on": {"file": args.train.name, "mails": len(records)},
         "setting": {"l2": setting.l2, "bigrams": setting.bigrams, "angry_l2": setting.angry_l2},
         "cross_validation": _summary(cv),
+        "style_cross_validation": _summary(style_cv),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(model_to_json(model, extra), ensure_ascii=False, separators=(",", ":")) + "\n",
         encoding="utf-8",
     )
-    print(json.dumps({**extra, "temperature": temperature, "thresholds": thresholds.__dict__}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {**extra, "temperature": temperature, "thresholds": thresholds.__dict__},
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 

@@ -52,7 +52,9 @@ def test_negation_turns_a_status_question_into_thanks() -> None:
 
 
 def test_a_question_inside_thanks_is_the_question() -> None:
-    result = understand("", "商品届きました、ありがとうございます。ところで領収書はいただけますか？")
+    result = understand(
+        "", "商品届きました、ありがとうございます。ところで領収書はいただけますか？"
+    )
     assert result.intent == "invoice"
     assert result.action != "none"
 

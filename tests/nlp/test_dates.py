@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -10,7 +10,7 @@ from bot.nlp.dates import japan_day, mentioned_dates
 from bot.nlp.normalize import normalize
 
 # Friday 2026-11-27 20:00 UTC is Saturday 2026-11-28 05:00 in Japan.
-MAIL = datetime(2026, 11, 27, 20, 0, tzinfo=timezone.utc)
+MAIL = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
 
 def dates(text: str, when: datetime | None = MAIL) -> list[date]:
@@ -61,7 +61,13 @@ def test_month_day_without_year_takes_the_nearest_year() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["3日以内に返金してください", "2、3日かかります", "5日経っても届きません", "1日も早く", "30日間保証"],
+    [
+        "3日以内に返金してください",
+        "2、3日かかります",
+        "5日経っても届きません",
+        "1日も早く",
+        "30日間保証",
+    ],
 )
 def test_durations_are_not_dates(text: str) -> None:
     assert dates(text) == []

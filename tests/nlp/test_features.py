@@ -22,7 +22,9 @@ def test_not_arrived_and_arrived_are_told_apart() -> None:
     assert "p:届く|NEG" not in arrived.names
 
 
-@pytest.mark.parametrize("body", ["届きません", "届かないです", "まだ届いておりません", "届いてない"])
+@pytest.mark.parametrize(
+    "body", ["届きません", "届かないです", "まだ届いておりません", "届いてない"]
+)
 def test_every_negative_form_of_todoku_is_negated(body: str) -> None:
     assert "p:届く|NEG" in features(body).names
 
@@ -110,5 +112,7 @@ def test_quoted_earlier_mail_and_signature_are_cut() -> None:
         "2026年11月20日(金) 10:00 ショップ <shop@example.jp>:\n> 商品は届きましたでしょうか。"
     )
     assert buyer_text(body) == "返品したいです。"
-    outlook = "届いていません。\n差出人: ショップ <a@example.jp>\n送信日時: 2026年11月20日\n件名: 発送"
+    outlook = (
+        "届いていません。\n差出人: ショップ <a@example.jp>\n送信日時: 2026年11月20日\n件名: 発送"
+    )
     assert buyer_text(outlook) == "届いていません。"
