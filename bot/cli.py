@@ -76,6 +76,18 @@ def _stopper(stop: asyncio.Event, sig: signal.Signals) -> Callable[[], None]:
     return handle
 
 
+async def cmd_web(args: argparse.Namespace) -> int:
+    from bot.slack.web import serve
+
+    settings = _settings(args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _stopper(stop, sig))
+    await serve(settings, stop, host=args.host, port=args.port)
+    return 0
+
+
 async def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.store import open_store
 
@@ -194,6 +206,12 @@ async def cmd_orders_import(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.digest.command import run
+
+    return await run(_settings(args), args)
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 
@@ -220,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("run", cmd_run, "run the desk: read mail, answer, hand off, send (until SIGTERM)")
     p.add_argument("--once", action="store_true", help="process everything waiting, then exit")
+    p = add("web", cmd_web, "serve Slack's HTTP mode: POST /slack/events on $PORT (until SIGTERM)")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
+    p.add_argument(
+        "--port", type=int, help="port (default: $PORT, else slack.http_port, else 3000)"
+    )
     add("migrate", cmd_migrate, "create or upgrade the store's tables")
     add("doctor", cmd_doctor, "check the settings and reach every configured server")
     p = add("demo", cmd_demo, "run the bundled example shop through the real pipeline")
@@ -244,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("eval", cmd_eval, "measure the classifier on a labelled JSON-lines file")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p = add("digest", cmd_digest, "write the seller digest of a period (HTML, .eml or text)")
+    from bot.digest.command import add_arguments as digest_arguments
+
+    digest_arguments(p)
     orders = sub.add_parser("orders", help="the seller's orders").add_subparsers(
         dest="orders_command", metavar="ACTION"
     )

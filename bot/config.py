@@ -13,7 +13,7 @@ import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -116,6 +116,7 @@ class SlackSettings:
     agent_group: str | None = None
     escalation_mention: str | None = None
     undo_seconds: float = 10.0
+    agent_language: str = "ja"  # reminders and other agent-facing text: ja, en or zh
 
     @property
     def enabled(self) -> bool:
@@ -132,7 +133,9 @@ class DeadlineSettings:
     business_hours: tuple[time, time] = (time(10, 0), time(18, 0))
     business_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
     business_target_hours: float = 8.0
+    # ISO dates ("2026-12-31") or inclusive ranges ("2026-12-29..2027-01-03") the shop is shut.
     closed_days: tuple[str, ...] = ()
+    public_holidays: bool = True  # Japanese public holidays count as closed under ``business``
 
 
 @dataclass(frozen=True)
@@ -367,6 +370,21 @@ def _clock_time(name: str, value: Any) -> time:
         return time.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(name, f"{value!r} is not a time of day", "09:00") from None
+
+
+def _closed_days(name: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Check each closed day is an ISO date or an ordered ``first..last`` range of them."""
+    for value in values:
+        parts = value.split("..")
+        try:
+            dates = [date.fromisoformat(part.strip()) for part in parts]
+        except ValueError:
+            dates = []
+        if len(parts) > 2 or not dates or dates[0] > dates[-1]:
+            raise ConfigError(
+                name, f"{value!r} is not a date or a range of dates", "2026-12-29..2027-01-03"
+            )
+    return values
 
 
 def _zone(name: str, value: str) -> str:
@@ -661,6 +679,11 @@ def load_settings(
             pick("MADOGUCHI_SLACK_UNDO_SECONDS", "slack", "undo_seconds", default=10),
             "10",
         ),
+        agent_language=_choice(
+            "MADOGUCHI_SLACK_LANGUAGE",
+            str(pick("MADOGUCHI_SLACK_LANGUAGE", "slack", "language", default="ja")),
+            LANGUAGES,
+        ),
     )
     if slack.bot_token and not slack.channel:
         raise ConfigError(
@@ -715,7 +738,14 @@ def load_settings(
             pick("MADOGUCHI_BUSINESS_TARGET_HOURS", "deadlines", "target_hours", default=8),
             "8",
         ),
-        closed_days=_list(pick("", "deadlines", "closed_days", default=[])),
+        closed_days=_closed_days(
+            "deadlines.closed_days",
+            _list(pick("MADOGUCHI_CLOSED_DAYS", "deadlines", "closed_days", default=[])),
+        ),
+        public_holidays=_bool(
+            "MADOGUCHI_PUBLIC_HOLIDAYS",
+            pick("MADOGUCHI_PUBLIC_HOLIDAYS", "deadlines", "public_holidays", default=True),
+        ),
     )
 
     languages = _list(

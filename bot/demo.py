@@ -172,18 +172,30 @@ async def run_demo(
                     _print_item(out, n, len(mails), path.name, item)
             out.flush()
         clock.advance(timedelta(hours=1))
-        extra = {}
-        for name, step in desk.once_steps:
-            extra[name] = await step()
+        for _name, step in desk.once_steps:  # reminders and scheduled digests, as `run --once` does
+            await step()
         counts = _summary(out, results, settings, time.perf_counter() - started, work, own_dir)
-        for name, value in extra.items():
-            if isinstance(value, str) and value.strip():
-                print(f"\n{_RULE}\n{name}\n{value}", file=out)
+        await _print_digests(out, desk, settings, clock)
         return counts
     finally:
         await desk.close()
         if own_dir and quiet:
             shutil.rmtree(work, ignore_errors=True)
+
+
+async def _print_digests(out: TextIO, desk: Desk, settings: Settings, clock: ManualClock) -> None:
+    """The seller's digest of the demo run, in each configured language."""
+    from bot.digest.build import activity_period, render_digest_text
+
+    tz = settings.digest.timezone
+    period = await activity_period(desk.store, tz)
+    if period is None:
+        return
+    for lang in settings.digest.languages:
+        text = await render_digest_text(
+            desk.store, period, lang, tz, now=clock.now(), settings=settings
+        )
+        print(f"\n{_RULE}\nDigest for the seller ({lang})\n\n{text.rstrip()}", file=out)
 
 
 def _summary(

@@ -215,6 +215,13 @@ async def check_shop(settings: Settings) -> list[CheckResult]:
     ]
 
 
+async def check_slack(settings: Settings) -> list[CheckResult]:
+    """The Slack tokens work and the desk's channel is reachable (when Slack is configured)."""
+    from bot.slack.doctor import slack_checks
+
+    return await slack_checks(settings)
+
+
 CHECKS: list[Check] = [
     check_shop,
     check_store,
@@ -222,6 +229,7 @@ CHECKS: list[Check] = [
     check_outbox,
     check_templates,
     check_tokenizer,
+    check_slack,
 ]
 
 

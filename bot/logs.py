@@ -37,5 +37,12 @@ def setup_logging(level: str = "INFO") -> None:
         )
         handler._madoguchi = True  # type: ignore[attr-defined]
         root.addHandler(handler)
-    for noisy in ("aiosqlite", "asyncio", "alembic.runtime.migration", "slack_bolt", "slack_sdk"):
+    for noisy in (
+        "aiosqlite",
+        "asyncio",
+        "alembic.runtime.migration",
+        "alembic.runtime.plugins",
+        "slack_bolt",
+        "slack_sdk",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

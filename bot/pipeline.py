@@ -35,10 +35,10 @@ from bot.store.schema import (
     messages,
     outbox,
     raw_mails,
-    slack_outbox,
     slack_threads,
     tickets,
 )
+from bot.store.slack_queue import queue_thread_message, queue_ticket
 from bot.templates import Renderer
 from bot.threads import find_ticket
 
@@ -232,19 +232,12 @@ class Pipeline:
                     tz=shop.timezone,
                 )
             if self.settings.slack.enabled and await self._wants_slack(conn, ticket_id, outcome):
-                await conn.execute(
-                    insert(slack_outbox).values(
-                        ticket_id=ticket_id,
-                        kind="ticket",
-                        payload={
-                            "ticket_id": ticket_id,
-                            "message_id": message_row_id,
-                            "decision": outcome.kind,
-                        },
-                        state="pending",
-                        not_before=now,
-                        created_at=now,
-                    )
+                await queue_ticket(
+                    conn,
+                    ticket_id=ticket_id,
+                    now=now,
+                    message_id=message_row_id,
+                    decision=outcome.kind,
                 )
             await self._finish_raw(conn, row.id, "done", now)
             await audit.record(
@@ -575,19 +568,12 @@ class Pipeline:
                 )
             )
             if self.settings.slack.enabled:
-                await conn.execute(
-                    insert(slack_outbox).values(
-                        ticket_id=ticket_id,
-                        kind="ticket",
-                        payload={
-                            "ticket_id": ticket_id,
-                            "message_id": message_row_id,
-                            "decision": "handoff",
-                        },
-                        state="pending",
-                        not_before=now,
-                        created_at=now,
-                    )
+                await queue_ticket(
+                    conn,
+                    ticket_id=ticket_id,
+                    now=now,
+                    message_id=message_row_id,
+                    decision="handoff",
                 )
             await self._finish_raw(conn, row.id, "failed", now, error)
             await audit.record(
@@ -607,8 +593,16 @@ class Pipeline:
 # --- outbox results, recorded on the ticket ---------------------------------------------------
 
 
-async def record_sent(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> None:
-    """A reply left: it joins the ticket, closes its deadlines, and counts as the response."""
+async def record_sent(
+    conn: AsyncConnection, entry: OutboxEntry, now: datetime, *, notify_slack: bool = False
+) -> None:
+    """A reply left: it joins the ticket, closes its deadlines, and counts as the response.
+
+    With ``notify_slack``, the ticket's Slack thread says so (with the Message-ID) for every
+    agent's reply, and for the bot's when the ticket already has a thread.
+    """
+    if entry.ticket_id is None:  # mail to the seller (a digest): no ticket to record it on
+        return
     row = (await conn.execute(select(outbox).where(outbox.c.id == entry.id))).first()
     assert row is not None
     await conn.execute(
@@ -650,6 +644,25 @@ async def record_sent(conn: AsyncConnection, entry: OutboxEntry, now: datetime) 
         outbox=entry.id,
         message_id=entry.message_id,
     )
+    if notify_slack and (
+        entry.author.startswith("agent:")
+        or (
+            await conn.execute(
+                select(slack_threads.c.ticket_id).where(
+                    slack_threads.c.ticket_id == entry.ticket_id
+                )
+            )
+        ).first()
+    ):
+        await queue_thread_message(
+            conn,
+            ticket_id=entry.ticket_id,
+            text=f"Sent: {entry.message_id}",
+            now=now,
+            notice="mail_sent",
+            message_id=entry.message_id,
+            author=entry.author,
+        )
 
 
 async def record_send_failure(
@@ -661,26 +674,21 @@ async def record_send_failure(
     notify_slack: bool = False,
 ) -> None:
     """A reply could not be delivered: the ticket goes back to the agents with the reason."""
+    if entry.ticket_id is None:  # mail to the seller (a digest): the outbox row keeps the reason
+        return
     await conn.execute(
         update(tickets)
         .where(tickets.c.id == entry.ticket_id)
         .values(status="waiting", updated_at=now)
     )
     if notify_slack:
-        await conn.execute(
-            insert(slack_outbox).values(
-                ticket_id=entry.ticket_id,
-                kind="ticket",
-                payload={
-                    "ticket_id": entry.ticket_id,
-                    "decision": "send_failed",
-                    "reason": reason,
-                    "outbox_id": entry.id,
-                },
-                state="pending",
-                not_before=now,
-                created_at=now,
-            )
+        await queue_ticket(
+            conn,
+            ticket_id=entry.ticket_id,
+            now=now,
+            decision="send_failed",
+            reason=reason,
+            outbox_id=entry.id,
         )
     await audit.record(
         conn,

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.config import MailboxSettings, Settings
+from bot.deadlines.reminders import ReminderWorker
+from bot.digest.schedule import DigestScheduler
 from bot.errors import ConfigError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
@@ -86,6 +88,7 @@ class Desk:
         # Later stages (Slack, deadlines, digests) add their loops and their run-once steps here.
         self.loops: list[Loop] = []
         self.once_steps: list[tuple[str, OnceStep]] = []
+        self.slack: Any = None  # the Slack desk (bot.slack.SlackDesk) when Slack is configured
         self._work = asyncio.Event()  # set when a watcher stored new mail
         self._send = asyncio.Event()  # set when a reply was queued
         self._started = False
@@ -111,9 +114,20 @@ class Desk:
             self.clock,
             worker=self.settings.worker_id,
             max_attempts=self.settings.outbox.max_attempts,
-            on_sent=record_sent,
+            on_sent=functools.partial(record_sent, notify_slack=slack),
             on_failed=functools.partial(record_send_failure, notify_slack=slack),
         )
+        reminders = ReminderWorker(self.store, self.clock, self.settings)
+        digests = DigestScheduler(
+            self.store, self.clock, self.settings, on_mail=self.notify_reply_queued
+        )
+        self.loops += [reminders.run, digests.run]
+        # Reminders and digests queue Slack posts, so the Slack step comes after them.
+        self.once_steps += [("reminders", reminders.fire_due), ("digests", digests.run_due)]
+        if slack:
+            from bot.slack import attach_slack
+
+            self.slack = attach_slack(self)
         self._started = True
 
     def notify_reply_queued(self) -> None:

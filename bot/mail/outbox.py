@@ -39,7 +39,7 @@ class OutboxEntry:
     """One stored reply as the sender sees it."""
 
     id: int
-    ticket_id: int
+    ticket_id: int | None  # None for mail to the seller (digests)
     message_id: str
     mail_from: str
     rcpt_to: list[str]
@@ -173,7 +173,7 @@ def make_transport(settings: OutboxSettings) -> Transport:
 async def enqueue(
     conn: AsyncConnection,
     *,
-    ticket_id: int,
+    ticket_id: int | None,
     decision_id: int | None,
     message_id: str,
     mail_from: str,

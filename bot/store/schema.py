@@ -234,7 +234,8 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("ticket_id", ForeignKey("tickets.id"), nullable=False),
+    # NULL for mail to the seller (digests), which belongs to no buyer's ticket.
+    Column("ticket_id", ForeignKey("tickets.id"), nullable=True),
     Column("decision_id", ForeignKey("decisions.id")),
     # Deterministic per entry and written before sending: the key for exactly-once.
     Column("message_id", String(998), nullable=False, unique=True),
@@ -309,6 +310,8 @@ slack_outbox = Table(
     Column("done_at", UTCDateTime()),
     *_claim_columns(),
     Index("ix_slack_outbox_state_id", "state", "id"),
+    # The Slack worker posts each ticket's rows in order: "is an earlier row still pending?"
+    Index("ix_slack_outbox_ticket_id_state", "ticket_id", "state"),
 )
 
 slack_events = Table(
@@ -321,7 +324,9 @@ slack_events = Table(
     Column("state", String(20), nullable=False, default="received"),
     Column("received_at", UTCDateTime(), nullable=False),
     Column("done_at", UTCDateTime()),
+    Column("last_error", Text),
     *_claim_columns(),
+    Index("ix_slack_events_state_received_at", "state", "received_at"),
 )
 
 job_runs = Table(

@@ -59,6 +59,8 @@ def _answer_templates() -> set[str]:
     for lang in ("ja", "en"):
         for path in (TEMPLATES / lang).rglob("*.txt"):
             name = path.relative_to(TEMPLATES / lang).as_posix()
+            if name.startswith("deadlines/"):
+                continue  # agent-facing reminders (Slack), not answers to buyers
             if not path.name.startswith("_") and not path.name.startswith("digest"):
                 found.add(f"{lang}/{name}")
     return found
