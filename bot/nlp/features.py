@@ -28,11 +28,11 @@ _SUBJECT_NOISE: Final = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|転送|返信)\s*[:�
 _PUNCTUATION: Final = frozenset("。、，．・「」『』（）()[]【】〈〉《》\"'“”‘’:;：；…‥〜-―—/／\n")
 # Where a clause scan stops: a noun, another content predicate, punctuation, a question mark.
 _STOP: Final = re.compile(r"[nCEq]")
+# Predicate heads in the role codes: content verbs, and nouns that a light verb, a negation
+# or a verb of existence follows (through up to three linking particles).
+_HEADS: Final = re.compile(r"C|nK{0,3}(?=[LNXC])")
 _SCAN: Final = 8
 CHAR_GRAMS = False
-# Nouns that head a predicate through が/は/も: 「返事がない」「連絡が来ない」.
-_EXISTENCE: Final = frozenset({"有る", "無い", "ない", "来る", "成る"})
-_NOUN_LINKS: Final = frozenset({"が", "は", "も", "に", "と", "で", "じゃ", "だ", "では"})
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
 _THANKS_WORDS: Final = frozenset({"有り難う", "有り難い", "感謝", "助かる", "御礼", "礼", "嬉しい"})
@@ -97,33 +97,28 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
     # Bigrams only where a cue phrase may start: the model itself does without them.
     heads = cue_table().bigram_heads
     names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(lemmas) if a in heads])
+    for m in _HEADS.finditer(codes):
+        # A noun heads a predicate through a light verb (キャンセルする) or, after up to three
+        # linking particles, a negation or a verb of existence or becoming (返品ではありません,
+        # 返事がない, 配達完了になっていません, 連絡が来ない).
+        start = m.end() if m.group()[0] == "n" else m.start() + 1
+        if codes[start - 1 : start] != "C" and codes[start : start + 1] == "C":
+            if lemmas[start] != "来る":
+                continue
+        for flag in _mood(codes, start):
+            names.add(f"p:{lemmas[m.start()]}|{flag}")
     asks = "q" in codes or "Q" in codes
-    count = len(codes)
-    for i, code in enumerate(codes):
-        head = code == "C"
-        start = i + 1
-        if code == "n":
-            # A noun heads a predicate through a light verb (キャンセルする) or a copula or
-            # existence verb after a particle or two (返品ではありません, 返事がない,
-            # 配達完了になっていません).
-            j = start
-            while j < count and j - start < 3 and codes[j] == "H" and lemmas[j] in _NOUN_LINKS:
-                j += 1
-            if j < count and (codes[j] in "LN" or lemmas[j] in _EXISTENCE):
-                head = True
-                start = j
-        elif code == "R" and not asks:
-            # Not a request: a closing (よろしくお願いします), something already done
-            # (送っていただいた), or a thanks formula (ご対応いただきありがとうございます).
-            after = lemmas[start : start + 5]
-            asks = not (
-                any(w in _CLOSING_WORDS for w in lemmas[max(0, i - 3) : i])
-                or "P" in codes[start : start + 3]
-                or any(w in _THANKS_WORDS for w in after)
-            )
-        if head:
-            for flag in _mood(codes, start):
-                names.add(f"p:{lemmas[i]}|{flag}")
+    position = codes.find("R")
+    while position >= 0 and not asks:
+        # Not a request: a closing (よろしくお願いします), something already done
+        # (送っていただいた), or a thanks formula (ご対応いただきありがとうございます).
+        after = position + 1
+        asks = not (
+            any(w in _CLOSING_WORDS for w in lemmas[max(0, position - 3) : position])
+            or "P" in codes[after : after + 3]
+            or any(w in _THANKS_WORDS for w in lemmas[after : after + 5])
+        )
+        position = codes.find("R", after)
     return asks
 
 

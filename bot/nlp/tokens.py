@@ -9,7 +9,9 @@ Role codes, one character per token, so that clause scans are plain string opera
 
 - ``C`` a content predicate (verb, adjective) — starts a clause scan and stops one;
 - ``n`` a noun (stops a scan; heads a predicate when a light verb ``L`` follows: キャンセルする);
-- ``L`` a light verb (為る, 出来る, 致す); ``H`` other helpers, particles and endings;
+- ``L`` a light verb (為る, 出来る, 致す); ``H`` other helpers, particles and endings, of
+  which ``K`` marks the particles that link a noun to a verb (が, は, に, で…) and ``X`` the
+  verbs of existence and becoming (有る, 成る);
 - ``N`` negation (ず, ない, ぬ), ``P`` past (た), ``R`` request (下さる, 頂く, たい, 欲しい…),
   ``Q`` the question particle か; ``q`` a question mark; ``E`` any other clause stop.
 """
@@ -38,6 +40,8 @@ _REQUESTS: Final = frozenset({"下さる", "頂く", "欲しい", "たい", "願
 _CONTINUING_POS: Final = frozenset({"助詞", "助動詞", "接尾辞"})
 # Formal nouns carry grammar, not content: 「キャンセルするつもりはありません」「届くはずです」.
 _FORMAL_NOUNS: Final = frozenset({"事", "積り", "筈", "訳", "所", "物", "の"})
+_LINKS: Final = frozenset({"が", "は", "も", "に", "と", "で", "じゃ", "だ", "では"})
+_EXISTENCE: Final = frozenset({"有る", "成る"})
 
 
 class Analysis(NamedTuple):
@@ -87,8 +91,12 @@ def _role(pos: str, lemma: str | None) -> str:
         return "L"
     if pos == "助詞" and lemma in ("か", "かしら"):
         return "Q"
+    if lemma in _EXISTENCE:
+        return "X"
     if pos in ("動詞", "形容詞"):
         return "H" if lemma in _HELPER_VERBS else "C"
+    if pos in _CONTINUING_POS and lemma in _LINKS:
+        return "K"
     if pos in _CONTINUING_POS or lemma in _FORMAL_NOUNS:
         return "H"
     if pos == "名詞":
