@@ -101,10 +101,11 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
         # A noun heads a predicate through a light verb (キャンセルする) or, after up to three
         # linking particles, a negation or a verb of existence or becoming (返品ではありません,
         # 返事がない, 配達完了になっていません, 連絡が来ない).
-        start = m.end() if m.group()[0] == "n" else m.start() + 1
-        if codes[start - 1 : start] != "C" and codes[start : start + 1] == "C":
-            if lemmas[start] != "来る":
-                continue
+        noun = m.group()[0] == "n"
+        start = m.end() if noun else m.start() + 1
+        # Through a particle only 来る counts among content verbs (連絡が来ない).
+        if noun and codes[start] == "C" and lemmas[start] != "来る":
+            continue
         for flag in _mood(codes, start):
             names.add(f"p:{lemmas[m.start()]}|{flag}")
     asks = "q" in codes or "Q" in codes

@@ -51,6 +51,8 @@ class Analysis(NamedTuple):
     code: str
     # The lemma's feature name, built once: ``w:`` for content words, ``x:`` for the rest.
     name: str
+    # Unknown and ASCII words: the lemma is the word as written, lower-cased.
+    from_surface: bool
 
 
 class TokenizedText(NamedTuple):
@@ -116,32 +118,28 @@ def _analyse(raw: str) -> Analysis:
     lemma = _lemma_of(fields)
     code = "S" if fields[0] == "空白" else _role(fields[0], lemma)
     kind = "w" if code in "nCE" and fields[0] not in ("補助記号", "記号") else "x"
-    found = Analysis(lemma, code, f"{kind}:{lemma}")
+    from_surface = code != "S" and (lemma is None or lemma.isascii())
+    found = Analysis(lemma, code, f"{kind}:{lemma}", from_surface)
     _ANALYSES[raw] = found
     return found
 
 
 def tokenize(text: str) -> TokenizedText:
     """Japanese (or mixed) ``text`` as lemmas and role codes; spaces dropped, ASCII lower-cased."""
-    lemmas: list[str] = []
-    codes: list[str] = []
-    names: list[str] = []
     analyses = _ANALYSES
-    for word in tagger()(text):
-        found = analyses.get(word.feature_raw) or _analyse(word.feature_raw)
-        lemma, code, name = found
-        if code == "S":
-            continue
-        if lemma is None or lemma.isascii():
-            # Unknown words have no lemma; ASCII words are matched lower-cased.
-            lemma = word.surface.lower()
-            if lemma == "?":
-                code = "q"
-            name = f"{'w' if code in 'nCE' else 'x'}:{lemma}"
-        lemmas.append(lemma)
-        codes.append(code)
-        names.append(name)
-    return TokenizedText(lemmas, "".join(codes), names)
+    nodes = tagger()(text)
+    # One look-up per word; comprehensions rather than appends keep the loop in C mostly.
+    found = [analyses.get(w.feature_raw) or _analyse(w.feature_raw) for w in nodes]
+    for i in [i for i, analysis in enumerate(found) if analysis.from_surface]:
+        lemma = nodes[i].surface.lower()
+        code = "q" if lemma == "?" else found[i].code
+        found[i] = Analysis(lemma, code, f"{'w' if code in 'nCE' else 'x'}:{lemma}", False)
+    found = [analysis for analysis in found if analysis.code != "S"]
+    return TokenizedText(
+        [a.lemma or "" for a in found],
+        "".join([a.code for a in found]),
+        [a.name for a in found],
+    )
 
 
 def tokenize_english(text: str) -> TokenizedText:
