@@ -42,6 +42,7 @@ ANGRY_RECALL = 0.9
 # out-of-fold figures come from a single writer's mail, and these decisions face every writer.
 AUTO_FLOOR = 0.7
 NONE_FLOOR = 0.9
+EXCLUDED: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def _vocabulary(mails: Sequence[PreparedMail], bigrams: bool) -> dict[str, int]:
         if (c >= MIN_DF or n.startswith(("c:", "cs:", "cr:")))
         and (bigrams or "_" not in n or n[0] != "w")
         and not n.startswith("x:")
+        and n not in EXCLUDED
     )
     return {name: i for i, name in enumerate(kept)}
 
