@@ -55,6 +55,10 @@ class Setting:
     # Extra L2 on lemma and predicate features (w:, p:, s:) over cue and form features: the
     # words one writer happens to use generalise worse than the cues, written for any writer.
     lexical_factor: float = 1.0
+    # Share of the target given to the other acceptable intents (``also``) of a mail.
+    also_share: float = 0.0
+    # Weigh each intent's mails by 1/sqrt(its share), so the small intents count more.
+    balanced: bool = False
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -86,13 +90,17 @@ def _vocabulary(mails: Sequence[PreparedMail], bigrams: bool) -> dict[str, int]:
 
 
 def _fit_softmax(
-    x: np.ndarray, y: np.ndarray, classes: int, l2: np.ndarray, steps: int = 400
+    x: np.ndarray,
+    target: np.ndarray,
+    classes: int,
+    l2: np.ndarray,
+    weight: np.ndarray,
+    steps: int = 400,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression with an L2 penalty, by full-batch Adam."""
+    """Multinomial logistic regression (soft targets, example weights, L2), by Adam."""
     n, d = x.shape
     w = np.zeros((d, classes))
     b = np.zeros(classes)
-    target = np.eye(classes)[y]
     m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
     rate, beta1, beta2 = 0.1, 0.9, 0.999
     for step in range(1, steps + 1):
@@ -100,7 +108,7 @@ def _fit_softmax(
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
-        g = (p - target) / n
+        g = weight[:, None] * (p - target) / n
         grad_w = x.T @ g + l2[:, None] * w / n
         grad_b = g.sum(axis=0)
         m_w = beta1 * m_w + (1 - beta1) * grad_w
@@ -147,9 +155,19 @@ def fit(
     vocab = _vocabulary(mails, setting.bigrams)
     x = _matrix(mails, vocab)
     y = np.array([INTENTS.index(r["intent"]) for r in records])
+    target = np.eye(len(INTENTS))[y]
+    for row, record in enumerate(records):
+        also = [INTENTS.index(a) for a in record.get("also") or [] if a in INTENTS]
+        if also and setting.also_share:
+            target[row] *= 1.0 - setting.also_share
+            target[row, also] += setting.also_share / len(also)
+    counts = np.bincount(y, minlength=len(INTENTS)).astype(np.float64)
+    weight = np.ones(len(records))
+    if setting.balanced:
+        weight = np.sqrt(counts.mean() / np.maximum(counts[y], 1.0))
     lexical = np.array([n.startswith(("w:", "p:", "s:")) for n in vocab], dtype=np.float64)
     scale = 1.0 + (setting.lexical_factor - 1.0) * lexical
-    w, b = _fit_softmax(x, y, len(INTENTS), setting.l2 * scale)
+    w, b = _fit_softmax(x, target, len(INTENTS), setting.l2 * scale, weight)
     angry = np.array([1.0 if r.get("angry") else 0.0 for r in records])
     aw, ab = _fit_binary(x, angry, setting.angry_l2 * scale)
     names = list(vocab)
