@@ -146,9 +146,13 @@ async def decide(
             "gate",
             facts=facts,
         )
-    if mail.from_addr and mail.from_addr.lower() in gate.shop_addresses:
+    own = [
+        a for a in (mail.from_addr, mail.reply_address) if a and a.lower() in gate.shop_addresses
+    ]
+    if own:
+        # Answering would mail the shop itself (and its auto-replies could answer back).
         return Outcome(
-            "none", "mail from the shop's own address: never answered", "gate", facts=facts
+            "none", "mail from or to be answered at the shop's own address", "gate", facts=facts
         )
     problem = unreadable(mail)
     if problem:

@@ -49,6 +49,10 @@ class MailboxSettings:
     sent_folder: str | None = "Sent"
     deadline_policy: str = "csba"
     timeout: float = 30.0
+    # A new deployment answers only mail that arrived this many days before its first sync.
+    first_sync_days: float = 3.0
+    # IDLE is ended and re-issued this often (RFC 2177 asks for less than 29 minutes).
+    idle_seconds: float = 600.0
 
     def describe(self) -> str:
         """Where the mailbox is, safe to log (no password, no buyer data)."""
@@ -224,6 +228,8 @@ def _mailbox(
     allow_plaintext: bool,
     deadline_policy: str,
     sent_folder: str | None,
+    first_sync_days: float = 3.0,
+    idle_seconds: float = 600.0,
 ) -> MailboxSettings:
     example = "imaps://shop%40example.jp@imap.example.jp:993/INBOX or maildir:/var/mail/shop"
     if url.startswith("maildir:"):
@@ -276,7 +282,21 @@ def _mailbox(
         ca_file=Path(ca_file) if ca_file else None,
         deadline_policy=deadline_policy,
         sent_folder=sent_folder,
+        first_sync_days=first_sync_days,
+        idle_seconds=idle_seconds,
     )
+
+
+def _imap_timing(names: tuple[str, str], days: Any, idle: Any) -> dict[str, float]:
+    """The first-sync horizon and the IDLE renewal interval of one mailbox, checked."""
+    days_name, idle_name = names
+    first_sync_days = _float(days_name, days, "3")
+    if first_sync_days < 0:
+        raise ConfigError(days_name, "must not be negative", "3")
+    idle_seconds = _float(idle_name, idle, "600")
+    if not 1 <= idle_seconds < 29 * 60:
+        raise ConfigError(idle_name, "IDLE must be renewed within 29 minutes (RFC 2177)", "600")
+    return {"first_sync_days": first_sync_days, "idle_seconds": idle_seconds}
 
 
 def _outbox(url: str, password: str | None, ca_file: str | None) -> OutboxSettings:
@@ -479,6 +499,11 @@ def load_settings(
                 allow_plaintext=allow_plain,
                 deadline_policy=deadline_policy,
                 sent_folder=env.get("MADOGUCHI_MAILBOX_SENT_FOLDER", "Sent") or None,
+                **_imap_timing(
+                    ("MADOGUCHI_MAILBOX_FIRST_SYNC_DAYS", "MADOGUCHI_MAILBOX_IDLE_SECONDS"),
+                    env.get("MADOGUCHI_MAILBOX_FIRST_SYNC_DAYS", 3),
+                    env.get("MADOGUCHI_MAILBOX_IDLE_SECONDS", 600),
+                ),
             )
         )
     else:
@@ -510,6 +535,11 @@ def load_settings(
                     ),
                     deadline_policy=policy,
                     sent_folder=table.get("sent_folder", "Sent") or None,
+                    **_imap_timing(
+                        (f"{where}.first_sync_days", f"{where}.idle_seconds"),
+                        table.get("first_sync_days", 3),
+                        table.get("idle_seconds", 600),
+                    ),
                 )
             )
     if not mailboxes:

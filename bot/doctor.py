@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from bot.config import MailboxSettings, Settings
-from bot.errors import MadoguchiError
+from bot.errors import MadoguchiError, MailboxAuthError, MailboxError
 from bot.mail.outbox import tls_context
 from bot.store import open_store
 
@@ -100,6 +100,44 @@ async def _check_maildir(mailbox: MailboxSettings) -> CheckResult:
 async def check_mailboxes(settings: Settings) -> list[CheckResult]:
     """Each Maildir exists and is readable (IMAP mailboxes are checked by the IMAP module)."""
     return [await _check_maildir(m) for m in settings.mailboxes if m.scheme == "maildir"]
+
+
+async def check_imap(settings: Settings) -> list[CheckResult]:
+    """Each IMAP mailbox: login, SELECT of its folder, and whether IDLE is offered."""
+    from bot.mail.imap_connection import probe
+
+    results: list[CheckResult] = []
+    for m in settings.mailboxes:
+        if m.scheme not in ("imap", "imaps"):
+            continue
+        name = f"mailbox {m.name}"
+        try:
+            state, idle = await probe(m, seconds=min(m.timeout, 10.0))
+        except MailboxAuthError:
+            results.append(
+                CheckResult(
+                    name,
+                    False,
+                    f"{m.url}: login refused",
+                    "check the password (MADOGUCHI_MAILBOX_PASSWORD or the mailbox's password_env)",
+                )
+            )
+            continue
+        except MailboxError as exc:
+            results.append(
+                CheckResult(
+                    name,
+                    False,
+                    f"{m.url}: {exc}",
+                    "check the host, port and folder; for a private CA set the mailbox's ca_file",
+                )
+            )
+            continue
+        how = "IDLE (push)" if idle else f"no IDLE: polling every {settings.poll_seconds:g} s"
+        results.append(
+            CheckResult(name, True, f"{m.url}: {state.exists} messages in {m.folder}, {how}")
+        )
+    return results
 
 
 async def check_outbox(settings: Settings) -> list[CheckResult]:
@@ -226,6 +264,7 @@ CHECKS: list[Check] = [
     check_shop,
     check_store,
     check_mailboxes,
+    check_imap,
     check_outbox,
     check_templates,
     check_tokenizer,

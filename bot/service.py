@@ -17,7 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import MailboxSettings, Settings
 from bot.deadlines.reminders import ReminderWorker
 from bot.digest.schedule import DigestScheduler
-from bot.errors import ConfigError
+from bot.errors import ConfigError, MailboxError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
 from bot.mail.outbox import OutboxSender, Transport, make_transport
@@ -75,7 +75,7 @@ class Desk:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.store = store or open_store(settings.database_url)
-        self.transport = transport or make_transport(settings.outbox)
+        self.transport = transport or make_transport(settings.outbox, settings.mailboxes)
         if router is None:
             from handlers import build_router
 
@@ -92,6 +92,7 @@ class Desk:
         self._work = asyncio.Event()  # set when a watcher stored new mail
         self._send = asyncio.Event()  # set when a reply was queued
         self._started = False
+        self.mailbox_errors: list[str] = []
 
     async def start(self, *, migrate: bool = True) -> None:
         """Migrate the store, register mailboxes and build the stages."""
@@ -155,10 +156,15 @@ class Desk:
     # --- one pass ----------------------------------------------------------------------------
 
     async def ingest_once(self) -> int:
-        """Store everything new in every mailbox once."""
+        """Store everything new in every mailbox once (a broken mailbox does not stop the rest)."""
         total = 0
+        self.mailbox_errors = []
         for watcher in self.watchers:
-            total += await watcher.scan()
+            try:
+                total += await watcher.scan()
+            except MailboxError as exc:
+                log.error(kv("ingest.failed", error=str(exc)))
+                self.mailbox_errors.append(str(exc))
         return total
 
     async def process_all(
@@ -191,6 +197,8 @@ class Desk:
         await self.start()
         summary = RunSummary()
         summary.ingested = await self.ingest_once()
+        if self.mailbox_errors:
+            summary.extra["mailbox_errors"] = list(self.mailbox_errors)
         summary.processed = await self.process_all(on_each)
         summary.sent = await self.send_outbox()
         for name, step in self.once_steps:
@@ -291,6 +299,10 @@ class Desk:
 
     async def close(self) -> None:
         """Release connections."""
+        for watcher in self.watchers:
+            close = getattr(watcher, "close", None)
+            if close is not None:
+                await close()
         await self.transport.close()
         await self.store.close()
 

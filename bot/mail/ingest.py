@@ -38,6 +38,30 @@ def header_message_id(raw: bytes) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
+# Headers each delivery adds or rewrites: the same mail in two mailboxes differs only here.
+_TRACE = re.compile(
+    rb"^(?:received|return-path|delivered-to|x-original-to|x-delivered-to):", re.IGNORECASE
+)
+
+
+def content_sha256(raw: bytes) -> str:
+    """SHA-256 of a mail without its delivery trace headers (for duplicate detection)."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, body = raw.partition(b"\n\n")
+    kept: list[bytes] = []
+    skipping = False
+    for line in head.splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                kept.append(line)
+            continue
+        skipping = bool(_TRACE.match(line))
+        if not skipping:
+            kept.append(line)
+    return hashlib.sha256(b"".join(kept) + sep + body).hexdigest()
+
+
 async def ensure_mailbox(store: Store, mailbox: MailboxSettings, now: datetime) -> int:
     """The mailbox's id in the store, registering it on first sight."""
     async with store.begin() as conn:
@@ -76,7 +100,7 @@ async def store_raw(
             "source_key": source_key,
             "uid": uid,
             "uidvalidity": uidvalidity,
-            "sha256": hashlib.sha256(raw).hexdigest(),
+            "sha256": content_sha256(raw),
             "message_id": header_message_id(raw),
             "raw": raw,
             "size": len(raw),

@@ -9,10 +9,13 @@ that was claimed before (its process died mid-send) is first checked with the tr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
 import ssl
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,11 +26,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
-from bot.config import OutboxSettings
-from bot.errors import OutboxError, PermanentSendError
+from bot.config import MailboxSettings, OutboxSettings
+from bot.errors import MailboxError, OutboxError, PermanentSendError
 from bot.logs import kv
+from bot.mail.sent import SentFolder
 from bot.store import Store
-from bot.store.schema import outbox
+from bot.store.schema import mailboxes, outbox, tickets
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,7 @@ class OutboxEntry:
     raw: bytes
     author: str
     attempts: int
+    mailbox: str | None = None  # the name of the mailbox the ticket came in on
 
 
 class Transport(Protocol):
@@ -114,30 +119,75 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
 
 
 class SmtpTransport:
-    """Sends through an SMTP server with aiosmtplib (SMTPS, STARTTLS, or plain on loopback)."""
+    """Sends through an SMTP server with aiosmtplib (SMTPS, STARTTLS, or plain on loopback).
 
-    def __init__(self, settings: OutboxSettings) -> None:
+    One connection is reused for consecutive sends (checked with NOOP when it has been idle).
+    Each accepted mail is filed at once in the mailbox's Sent folder over IMAP; that copy is
+    what :meth:`already_delivered` looks for after a crash.
+    """
+
+    IDLE_CHECK_SECONDS = 5.0
+
+    def __init__(
+        self, settings: OutboxSettings, sent_folders: Mapping[str, SentFolder] | None = None
+    ) -> None:
         self.settings = settings
+        self.sent_folders = dict(sent_folders or {})
+        self._client: aiosmtplib.SMTP | None = None
+        self._last_used = 0.0
+        self._lock = asyncio.Lock()  # one SMTP conversation at a time on the one connection
+
+    def sent_folder(self, entry: OutboxEntry) -> SentFolder | None:
+        """Where the copy of ``entry`` is filed: its mailbox's Sent folder, else the first one."""
+        if entry.mailbox and entry.mailbox in self.sent_folders:
+            return self.sent_folders[entry.mailbox]
+        return next(iter(self.sent_folders.values()), None)
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        client = self._client
+        if client is not None and client.is_connected:
+            if time.monotonic() - self._last_used < self.IDLE_CHECK_SECONDS:
+                return client
+            try:
+                await client.noop()
+                return client
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                self._drop()  # the server let the idle connection go; open a new one
+        s = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            timeout=s.timeout,
+            use_tls=s.scheme == "smtps",
+            start_tls=s.scheme == "smtp+starttls",
+            tls_context=tls_context(s.ca_file) if s.scheme != "smtp" else None,
+            username=s.username or None,
+            password=(s.password or "") if s.username else None,
+        )
+        await client.connect()
+        self._client = client
+        return client
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
 
     async def deliver(self, entry: OutboxEntry) -> None:
-        s = self.settings
-        kwargs: dict[str, Any] = {
-            "hostname": s.host,
-            "port": s.port,
-            "timeout": s.timeout,
-            "use_tls": s.scheme == "smtps",
-            "start_tls": s.scheme == "smtp+starttls",
-        }
-        if s.scheme != "smtp":
-            kwargs["tls_context"] = tls_context(s.ca_file)
-        if s.username:
-            kwargs["username"] = s.username
-            kwargs["password"] = s.password or ""
+        """Send over the shared connection, then file the copy in Sent (before returning)."""
+        async with self._lock:
+            await self._send(entry)
+            self._last_used = time.monotonic()
+        # Outside the lock: the next mail goes out while this copy is filed (copies are grouped).
+        await self._file_copy(entry)
+
+    async def _send(self, entry: OutboxEntry) -> None:
         try:
-            await aiosmtplib.send(
-                entry.raw, sender=entry.mail_from, recipients=entry.rcpt_to, **kwargs
-            )
+            client = await self._connected()
+            await client.sendmail(entry.mail_from, entry.rcpt_to, entry.raw)
         except aiosmtplib.SMTPRecipientsRefused as exc:
+            self._drop()
             codes = [r.code for r in exc.recipients]
             if all(500 <= c < 600 for c in codes):
                 raise PermanentSendError(
@@ -145,29 +195,68 @@ class SmtpTransport:
                 ) from exc
             raise OutboxError(f"recipients refused for now: {exc}") from exc
         except aiosmtplib.SMTPResponseException as exc:
+            self._drop()
             if 500 <= exc.code < 600:
                 raise PermanentSendError(f"{exc.code} {exc.message}") from exc
             raise OutboxError(f"{exc.code} {exc.message}") from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            self._drop()
             raise OutboxError(f"{type(exc).__name__}: {exc}") from exc
 
+    async def _file_copy(self, entry: OutboxEntry) -> None:
+        """File the accepted mail in Sent; a failure here must not make the mail go out twice."""
+        folder = self.sent_folder(entry)
+        if folder is None:
+            return
+        try:
+            await folder.file(entry.raw)
+        except MailboxError as exc:
+            log.warning(
+                kv(
+                    "outbox.sent_copy_failed",
+                    entry=entry.id,
+                    mailbox=folder.mailbox.name,
+                    error=str(exc),
+                )
+            )
+
     async def already_delivered(self, entry: OutboxEntry) -> bool:
-        # Without a Sent folder to look in we cannot tell; the mail issue adds that check.
-        return False
+        """Whether the Sent folder holds this Message-ID (no Sent folder: cannot tell, False)."""
+        folder = self.sent_folder(entry)
+        if folder is None:
+            return False
+        try:
+            return await folder.holds(entry.message_id)
+        except MailboxError as exc:
+            # Sending without knowing could send twice: retry later instead.
+            raise OutboxError(f"cannot check the Sent folder: {exc}") from exc
 
     async def close(self) -> None:
-        return None
+        """QUIT the SMTP connection and log out of the Sent folders."""
+        client, self._client = self._client, None
+        if client is not None and client.is_connected:
+            try:
+                await asyncio.wait_for(client.quit(), 2)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                client.close()
+        for folder in self.sent_folders.values():
+            await folder.close()
 
 
-def make_transport(settings: OutboxSettings) -> Transport:
-    """The transport for the configured outbox."""
+def make_transport(
+    settings: OutboxSettings, mailboxes: Sequence[MailboxSettings] = ()
+) -> Transport:
+    """The transport for the configured outbox (SMTP files copies in IMAP Sent folders)."""
     if settings.scheme == "files":
         assert settings.path is not None
         return FilesTransport(settings.path)
     if settings.scheme == "maildir":
         assert settings.path is not None
         return MaildirTransport(settings.path)
-    return SmtpTransport(settings)
+    sent = {
+        m.name: SentFolder(m) for m in mailboxes if m.scheme in ("imap", "imaps") and m.sent_folder
+    }
+    return SmtpTransport(settings, sent)
 
 
 async def enqueue(
@@ -217,8 +306,23 @@ SentHook = Any  # async (conn, entry, now) -> None; records the reply on its tic
 FailedHook = Any  # async (conn, entry, reason, now) -> None; hands the ticket to a human
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """How one delivery attempt ended: sent | already | retry | failed | gave_up."""
+
+    entry: OutboxEntry
+    result: str
+    error: str | None = None
+
+
 class OutboxSender:
-    """Claims due entries and delivers each exactly once."""
+    """Claims due entries and delivers each exactly once.
+
+    The entries of one claim are delivered concurrently (the transport serialises what must
+    be serial, e.g. one SMTP connection, and can group the rest, e.g. Sent-folder copies), and
+    their results are recorded in one transaction. A crash before that commit is safe: the
+    next holder asks the transport whether each entry already left.
+    """
 
     def __init__(
         self,
@@ -230,6 +334,7 @@ class OutboxSender:
         max_attempts: int = 8,
         on_sent: SentHook,
         on_failed: FailedHook,
+        concurrency: int = 16,
     ) -> None:
         self.store = store
         self.transport = transport
@@ -238,6 +343,7 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self.on_sent = on_sent
         self.on_failed = on_failed
+        self.concurrency = concurrency
 
     async def send_due(self, limit: int = 50) -> int:
         """Deliver every due entry (up to ``limit``); returns how many were sent."""
@@ -250,9 +356,11 @@ class OutboxSender:
             lease=LEASE,
             limit=limit,
         )
-        sent = 0
-        for row in rows:
-            entry = OutboxEntry(
+        if not rows:
+            return 0
+        names = await self._mailbox_names({r.ticket_id for r in rows if r.ticket_id is not None})
+        entries = [
+            OutboxEntry(
                 row.id,
                 row.ticket_id,
                 row.message_id,
@@ -261,78 +369,118 @@ class OutboxSender:
                 row.raw,
                 row.author,
                 row.attempts,
+                names.get(row.ticket_id),
             )
-            sent += await self._send_one(entry)
-        return sent
+            for row in rows
+        ]
+        gate = asyncio.Semaphore(self.concurrency)
 
-    async def _send_one(self, entry: OutboxEntry) -> bool:
-        if entry.attempts > 1 and await self.transport.already_delivered(entry):
-            log.info(kv("outbox.already_delivered", entry=entry.id, message_id=entry.message_id))
-            await self._mark_sent(entry)
-            return True
+        async def attempt(entry: OutboxEntry) -> Attempt:
+            async with gate:
+                return await self._attempt(entry)
+
+        attempts = await asyncio.gather(*(attempt(e) for e in entries))
+        await self._record(attempts)
+        return sum(a.result in ("sent", "already") for a in attempts)
+
+    async def _mailbox_names(self, ticket_ids: set[int]) -> dict[int, str]:
+        """Ticket id → the name of the mailbox it came in on (for the Sent folder)."""
+        if not ticket_ids:
+            return {}
+        async with self.store.connect() as conn:
+            rows = await conn.execute(
+                select(tickets.c.id, mailboxes.c.name)
+                .join(mailboxes, mailboxes.c.id == tickets.c.mailbox_id)
+                .where(tickets.c.id.in_(ticket_ids))
+            )
+            return {int(r.id): str(r.name) for r in rows}
+
+    async def _attempt(self, entry: OutboxEntry) -> Attempt:
         try:
+            # Claimed before: the last holder may have died after the server accepted it.
+            if entry.attempts > 1 and await self.transport.already_delivered(entry):
+                return Attempt(entry, "already")
             await self.transport.deliver(entry)
         except PermanentSendError as exc:
-            log.warning(kv("outbox.refused", entry=entry.id, error=str(exc)))
-            await self._mark_failed(entry, str(exc))
-            return False
+            return Attempt(entry, "failed", str(exc))
         except OutboxError as exc:
             if entry.attempts >= self.max_attempts:
-                log.warning(
-                    kv("outbox.gave_up", entry=entry.id, attempts=entry.attempts, error=str(exc))
+                return Attempt(entry, "gave_up", f"gave up after {entry.attempts} attempts: {exc}")
+            return Attempt(entry, "retry", str(exc))
+        except Exception as exc:  # a bug must not lose the others' results
+            log.exception(kv("outbox.error", entry=entry.id, error=type(exc).__name__))
+            return Attempt(entry, "retry", f"{type(exc).__name__}: {exc}")
+        return Attempt(entry, "sent")
+
+    async def _record(self, attempts: list[Attempt]) -> None:
+        """Write every result of one claim in one transaction, then log them."""
+        now = self.clock.now()
+        async with self.store.begin() as conn:
+            for a in attempts:
+                entry = a.entry
+                if a.result in ("sent", "already"):
+                    done = await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == entry.id, outbox.c.state == "pending")
+                        .values(
+                            state="sent",
+                            sent_at=now,
+                            claimed_by=None,
+                            claimed_until=None,
+                            last_error=None,
+                        )
+                    )
+                    if done.rowcount:
+                        await self.on_sent(conn, entry, now)
+                elif a.result == "retry":
+                    await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == entry.id, outbox.c.claimed_by == self.worker)
+                        .values(
+                            not_before=now + backoff(entry.attempts),
+                            last_error=a.error,
+                            claimed_by=None,
+                            claimed_until=None,
+                        )
+                    )
+                else:
+                    reason = a.error or "refused"
+                    await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == entry.id)
+                        .values(
+                            state="failed", last_error=reason, claimed_by=None, claimed_until=None
+                        )
+                    )
+                    await self.on_failed(conn, entry, reason, now)
+        for a in attempts:
+            entry = a.entry
+            if a.result == "already":
+                log.info(
+                    kv("outbox.already_delivered", entry=entry.id, message_id=entry.message_id)
                 )
-                await self._mark_failed(entry, f"gave up after {entry.attempts} attempts: {exc}")
-                return False
-            retry_at = self.clock.now() + backoff(entry.attempts)
-            log.info(
-                kv(
-                    "outbox.retry",
-                    entry=entry.id,
-                    attempts=entry.attempts,
-                    retry_at=retry_at.isoformat(),
-                    error=str(exc),
-                )
-            )
-            async with self.store.begin() as conn:
-                await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == entry.id, outbox.c.claimed_by == self.worker)
-                    .values(
-                        not_before=retry_at,
-                        last_error=str(exc),
-                        claimed_by=None,
-                        claimed_until=None,
+            elif a.result == "sent":
+                log.info(
+                    kv(
+                        "outbox.sent",
+                        entry=entry.id,
+                        ticket=entry.ticket_id,
+                        message_id=entry.message_id,
                     )
                 )
-            return False
-        await self._mark_sent(entry)
-        return True
-
-    async def _mark_sent(self, entry: OutboxEntry) -> None:
-        now = self.clock.now()
-        async with self.store.begin() as conn:
-            done = await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == entry.id, outbox.c.state == "pending")
-                .values(
-                    state="sent", sent_at=now, claimed_by=None, claimed_until=None, last_error=None
+            elif a.result == "retry":
+                log.info(
+                    kv(
+                        "outbox.retry",
+                        entry=entry.id,
+                        attempts=entry.attempts,
+                        retry_at=(now + backoff(entry.attempts)).isoformat(),
+                        error=a.error,
+                    )
                 )
-            )
-            if done.rowcount:
-                await self.on_sent(conn, entry, now)
-        log.info(
-            kv("outbox.sent", entry=entry.id, ticket=entry.ticket_id, message_id=entry.message_id)
-        )
-
-    async def _mark_failed(self, entry: OutboxEntry, reason: str) -> None:
-        now = self.clock.now()
-        async with self.store.begin() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == entry.id)
-                .values(state="failed", last_error=reason, claimed_by=None, claimed_until=None)
-            )
-            await self.on_failed(conn, entry, reason, now)
+            else:
+                event = "outbox.refused" if a.result == "failed" else "outbox.gave_up"
+                log.warning(kv(event, entry=entry.id, attempts=entry.attempts, error=a.error))
 
 
 async def pending_count(conn: AsyncConnection) -> int:

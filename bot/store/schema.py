@@ -253,6 +253,8 @@ outbox = Table(
     Column("sent_at", UTCDateTime()),
     *_claim_columns(),
     Index("ix_outbox_state_not_before", "state", "not_before"),
+    # The per-sender limit on automatic replies counts a ticket's recent entries for every mail.
+    Index("ix_outbox_ticket_id_created_at", "ticket_id", "created_at"),
 )
 
 deadlines = Table(

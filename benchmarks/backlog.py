@@ -1,0 +1,158 @@
+"""Backlog: N buyer mails wait in the mailbox when the desk starts; how long until all answered?
+
+Beside it, in the same run, the raw rate of sending the same number of replies with aiosmtplib
+over one connection to the same SMTP server: the ceiling the desk is measured against.
+
+    python benchmarks/backlog.py [--mails 2000] [--database URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosmtplib
+from support.harness import (
+    SinkProcess,
+    buyers,
+    desk_settings,
+    orders_csv,
+    print_table,
+    question,
+    start_dovecot,
+    write_results,
+)
+
+from bot.mail.compose import compose, make_message_id, reply_subject
+from bot.orders import import_orders
+from bot.service import Desk
+from bot.store import open_store
+
+TARGET = 0.5  # the desk should reach half the raw send rate
+
+
+async def raw_send_rate(port: int, sink: SinkProcess, count: int) -> float:
+    """Replies per second that aiosmtplib alone delivers over one connection."""
+    replies = [
+        compose(
+            from_name="ミライ雑貨店",
+            from_addr="shop@mirai-zakka.example.jp",
+            to=f"b{i:014d}@marketplace.amazon.co.jp",
+            subject=reply_subject("配送状況について"),
+            body="お問い合わせいただきありがとうございます。\n" * 12,
+            message_id=make_message_id(f"raw:{i}", "mirai-zakka.example.jp"),
+            date=datetime.now(UTC),
+            in_reply_to=f"<raw{i}@buyer.example.jp>",
+        )
+        for i in range(count)
+    ]
+    before = len(sink.received)
+    client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+    start = time.time()
+    await client.connect()
+    for i, raw in enumerate(replies):
+        await client.sendmail(
+            "shop@mirai-zakka.example.jp", [f"b{i:014d}@marketplace.amazon.co.jp"], raw
+        )
+    await client.quit()
+    await sink.wait_for(before + count, 120)
+    return count / (sink.received[-1][0] - start)
+
+
+async def main(count: int, database_url: str | None) -> None:
+    logging.basicConfig(
+        level=getattr(logging, os.environ.get("BENCH_LOG", "WARNING")),
+        format="%(relativeCreated)d %(name)s %(message)s",
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="madoguchi-backlog-"))
+    dovecot = start_dovecot(workdir)
+    sink = SinkProcess()
+    try:
+        port = await sink.start()
+        settings = desk_settings(workdir, dovecot, port)
+        if database_url:
+            settings = replace(settings, database_url=database_url)
+        people = buyers(count)
+
+        store = open_store(settings.database_url)
+        await store.migrate()
+        report = await import_orders(
+            store, orders_csv(workdir / "orders.csv", people), now=datetime.now(UTC)
+        )
+        assert report.applied and report.inserted == count, report
+        await store.close()
+
+        dovecot.stop()  # the MTA keeps delivering while the desk and IMAP are down
+        for n, buyer in enumerate(people):
+            dovecot.drop_into_maildir("shop", question(buyer, n))
+        dovecot.start()
+
+        raw_rate = await raw_send_rate(port, sink, count)
+        before = len(sink.received)
+
+        desk = Desk(settings)
+        await desk.start()
+        stop = asyncio.Event()
+        started = time.time()
+        cpu_before = time.process_time()
+        task = asyncio.create_task(desk.run(stop))
+        await sink.wait_for(before + count, 600)
+        answered = sink.received[-1][0]
+        cpu_ms = (time.process_time() - cpu_before) * 1000 / count
+        stop.set()
+        await task
+        await desk.close()
+
+        replies = sink.received[before:]
+        assert len({r[2] for r in replies}) == count, "every question answered exactly once"
+        desk_rate = count / (answered - started)
+        ratio = desk_rate / raw_rate
+        first = replies[0][0] - started
+        rows = [
+            ("mails waiting at start", f"{count}"),
+            ("store", settings.database_url.split(":", 1)[0]),
+            ("raw aiosmtplib send rate", f"{raw_rate:.0f} replies/s"),
+            ("desk: first reply after", f"{first:.2f} s"),
+            ("desk: all answered after", f"{answered - started:.2f} s"),
+            ("desk rate", f"{desk_rate:.0f} replies/s"),
+            ("desk CPU per reply (this process)", f"{cpu_ms:.1f} ms"),
+            ("desk / raw", f"{ratio:.0%} (target ≥ {TARGET:.0%})"),
+        ]
+        print_table("backlog", rows)
+        dialect = settings.database_url.split(":", 1)[0].split("+", 1)[0]
+        path = write_results(
+            "backlog" if dialect == "sqlite" else f"backlog-{dialect}",
+            {
+                "mails": count,
+                "store": settings.database_url.split(":", 1)[0],
+                "raw_replies_per_s": round(raw_rate, 1),
+                "desk_replies_per_s": round(desk_rate, 1),
+                "desk_seconds": round(answered - started, 3),
+                "first_reply_seconds": round(first, 3),
+                "cpu_ms_per_reply": round(cpu_ms, 2),
+                "ratio": round(ratio, 3),
+                "target_ratio": TARGET,
+                "met": ratio >= TARGET,
+            },
+        )
+        print(f"\nwritten to {path}")
+    finally:
+        await sink.stop()
+        dovecot.remove()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mails", type=int, default=2000)
+    parser.add_argument("--database", help="a store URL instead of a fresh SQLite file")
+    args = parser.parse_args()
+    asyncio.run(main(args.mails, args.database))

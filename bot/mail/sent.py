@@ -1,0 +1,131 @@
+"""The shop's Sent folder over IMAP: a copy of every reply, and the proof that it left.
+
+The SMTP transport files each reply here right after the server accepted it. After a crash,
+before an entry is sent again, the outbox asks :meth:`SentFolder.holds` whether its
+Message-ID is already here; if so the mail left and is not sent a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import aioimaplib
+
+from bot.config import MailboxSettings
+from bot.errors import MailboxError
+from bot.mail.imap_connection import ImapConnection
+
+T = TypeVar("T")
+
+
+class SentFolder:
+    """One mailbox's Sent folder, reached over its own IMAP connection (opened when needed)."""
+
+    MAX_GROUP = 100
+    MAX_GROUP_BYTES = 16 * 1024 * 1024
+
+    def __init__(self, mailbox: MailboxSettings) -> None:
+        if not mailbox.sent_folder or mailbox.scheme not in ("imap", "imaps"):
+            raise ValueError(f"mailbox {mailbox.name} has no IMAP Sent folder")
+        self.mailbox = mailbox
+        self.folder: str = mailbox.sent_folder
+        self._connection: ImapConnection | None = None
+        self._lock = asyncio.Lock()
+        # Copies wait here while an APPEND is in flight and then go out together.
+        self._waiting: list[tuple[bytes, asyncio.Future[None]]] = []
+        self._filer: asyncio.Task[None] | None = None
+
+    async def _with_connection(self, action: Callable[[ImapConnection], Awaitable[T]]) -> T:
+        """Run ``action`` on a live connection, once more on a fresh one if the old one died."""
+        async with self._lock:
+            for attempt in (1, 2):
+                fresh = self._connection is None or not self._connection.usable
+                if fresh:
+                    await self._drop()
+                    connection = ImapConnection(self.mailbox)
+                    try:
+                        await connection.open()
+                    except BaseException:
+                        await connection.close()
+                        raise
+                    self._connection = connection
+                assert self._connection is not None
+                try:
+                    return await action(self._connection)
+                except MailboxError:
+                    usable = self._connection.usable
+                    await self._drop()
+                    if fresh or attempt == 2 or usable:
+                        raise  # a refusal, or a new connection failing: no point retrying
+            raise AssertionError("unreachable")
+
+    async def file(self, raw: bytes) -> None:
+        """File a sent mail (marked \\Seen); returns once the server has stored it.
+
+        Copies filed while another APPEND is in flight are stored together in the next one
+        (MULTIAPPEND), so many concurrent senders cost the server few round trips.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((raw, done))
+        if self._filer is None or self._filer.done():
+            self._filer = asyncio.create_task(self._file_waiting())
+        await done
+
+    async def _file_waiting(self) -> None:
+        while self._waiting:
+            group: list[tuple[bytes, asyncio.Future[None]]] = []
+            size = 0
+            while self._waiting and len(group) < self.MAX_GROUP:
+                raw, done = self._waiting[0]
+                if group and size + len(raw) > self.MAX_GROUP_BYTES:
+                    break
+                group.append(self._waiting.pop(0))
+                size += len(raw)
+            raws = [raw for raw, _ in group]
+
+            async def put(connection: ImapConnection, raws: list[bytes] = raws) -> None:
+                await connection.append_many(self.folder, raws)
+
+            try:
+                await self._with_connection(put)
+            except Exception as exc:
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(
+                            exc if isinstance(exc, MailboxError) else MailboxError(str(exc))
+                        )
+                continue
+            for _, done in group:
+                if not done.done():
+                    done.set_result(None)
+
+    async def holds(self, message_id: str) -> bool:
+        """Whether a mail with this Message-ID is in the Sent folder (UID SEARCH HEADER)."""
+
+        async def search(connection: ImapConnection) -> bool:
+            try:
+                await connection.select(self.folder)
+            except MailboxError:
+                if not connection.usable:
+                    raise
+                # The server refused SELECT: a Sent folder that does not exist holds nothing.
+                await connection.create(self.folder)
+                return False
+            found = await connection.search("HEADER", "Message-ID", aioimaplib.quoted(message_id))
+            return bool(found)
+
+        return await self._with_connection(search)
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+    async def close(self) -> None:
+        """Finish filing what waits, then log out."""
+        if self._filer is not None:
+            await asyncio.gather(self._filer, return_exceptions=True)
+        async with self._lock:
+            await self._drop()
