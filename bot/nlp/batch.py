@@ -25,6 +25,9 @@ def classify_record(record: object) -> dict[str, Any]:
     if not isinstance(record, dict):
         return _invalid(None, f"expected a JSON object, got {type(record).__name__}")
     item_id = record.get("id")
+    if isinstance(record.get("_invalid"), str):
+        # The reader could not parse the line (the CLI passes its reason through).
+        return _invalid(item_id, record["_invalid"])
     subject = record.get("subject", "")
     body = record.get("body")
     if subject is None:

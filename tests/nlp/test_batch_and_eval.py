@@ -45,6 +45,12 @@ def test_malformed_records_become_a_handoff_line(record: object) -> None:
     assert line["evidence"][0].startswith("invalid input: ")
 
 
+def test_a_line_the_reader_could_not_parse_keeps_its_reason() -> None:
+    (line,) = classify_records([{"id": None, "_invalid": "line 3: Expecting value"}])
+    assert line["evidence"] == ["invalid input: line 3: Expecting value"]
+    assert line["action"] == "handoff"
+
+
 def test_a_malformed_record_does_not_stop_the_batch() -> None:
     out = list(classify_records([None, {"id": 2, "body": "いつ届きますか？"}]))
     assert len(out) == 2
