@@ -11,14 +11,14 @@ import pytest
 from bot.nlp.evaluate import evaluate_file
 from tests.nlp.conftest import REPO, require
 
-# Measured on dev when the model was committed (accuracy 0.882, macro-F1 0.830, auto precision
-# 0.963 over 54 mails, auto share 0.554, none precision 1.000 over 10 mails, angry recall
+# Measured on dev when the model was committed (accuracy 0.887, macro-F1 0.835, auto precision
+# 0.964 over 56 mails, auto share 0.576, none precision 1.000 over 11 mails, angry recall
 # 0.917), minus a small margin. The targets are higher; see the README.
 FLOORS = {
-    "accuracy": 0.86,
-    "macro_f1": 0.81,
+    "accuracy": 0.865,
+    "macro_f1": 0.815,
     "auto_precision": 0.94,
-    "auto_share": 0.52,
+    "auto_share": 0.54,
     "none_precision": 0.9,
     "angry_recall": 0.88,
 }
