@@ -50,6 +50,10 @@ _MAIL_REGISTER: Final = re.compile(
     re.IGNORECASE,
 )
 _EVIDENCE_SIZE: Final = 5
+# What a buyer asks sits at the top; past this the text is pasted logs or quoted threads, and
+# the tagger's cost grows faster than linearly with one long input.
+_MAX_TEXT: Final = 4000
+_MAX_SUBJECT: Final = 300
 # An automatic answer needs the mail to talk about the shop's world, not only to ask "where"
 # or "when" (「台風は今どこですか」 is not about a parcel).
 _SHOP_WORDS: Final = frozenset(
@@ -108,8 +112,8 @@ class PreparedMail:
 
 def prepare(subject: str, text: str) -> PreparedMail:
     """Clean, normalise, extract entities and features (no model involved)."""
-    norm_subject = normalize(subject)
-    body = normalize(buyer_text(text))
+    norm_subject = normalize(subject[:_MAX_SUBJECT])
+    body = normalize(buyer_text(text[:_MAX_TEXT]))
     combined = f"{norm_subject}\n{body}"
     ids, spans = order_ids(combined)
     tracking = tracking_numbers(combined, spans)

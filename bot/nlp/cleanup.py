@@ -44,6 +44,7 @@ _RELAY_LINE: Final = re.compile(
 )
 
 
+_TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜・]{3,}[ \t]*)+$")
 _ANY_MARKER: Final = re.compile(
     r"^[ \t]*[>＞]|amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
     r"返信すると|reply to this|buyer|customer|お客様|"
@@ -70,4 +71,5 @@ def buyer_text(text: str) -> str:
         # Never cut at the very start: a mail that is all quote keeps its text.
         if m is not None and m.start() > 0 and text[: m.start()].strip():
             cut = min(cut, m.start())
-    return text[:cut].strip()
+    # A rule left above the cut (the line Outlook draws over its header block) goes too.
+    return _TRAILING_RULES.sub("", text[:cut].rstrip()).strip()

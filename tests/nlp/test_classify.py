@@ -158,3 +158,10 @@ def test_contract_keys_are_exactly_the_design_docs() -> None:
 def test_empty_mail_is_handed_off() -> None:
     result = understand("", "")
     assert result.action == "handoff"
+
+
+def test_a_very_long_mail_is_read_from_its_start() -> None:
+    body = "注文番号249-1234567-1234567をキャンセルしてください。\n" + "ログ行です。" * 20000
+    result = understand("", body)
+    assert result.intent == "cancel"
+    assert result.order_ids == ["249-1234567-1234567"]

@@ -116,3 +116,25 @@ def test_quoted_earlier_mail_and_signature_are_cut() -> None:
         "届いていません。\n差出人: ショップ <a@example.jp>\n送信日時: 2026年11月20日\n件名: 発送"
     )
     assert buyer_text(outlook) == "届いていません。"
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "2024年5月1日(水) 10:00 山田太郎 <x@example.jp>:\n> 発送しました。",
+        "2024年5月1日（水） 10:00 <x@example.jp>:\n> 発送しました。",
+        "2009/07/25 12:15 に ショップ<x@example.jp> さんは書きました:\n> 発送しました。",
+        "2006-11-08 (水) の 11:31 +0100 に ショップ さんは書きました:\n> 発送しました。",
+        "2024/05/01 10:00、ショップ <x@example.jp>のメッセージ:\n発送しました。",
+        "-----Original Message-----\nFrom: shop@example.jp\n発送しました。",
+        "From: Shop <x@example.jp>\nSent: Wednesday, May 1, 2024 10:00\nTo: me\n発送しました。",
+        "ーーーーーーーー\n差出人: ショップ\n送信日時: 2024年5月1日\n宛先: 私\n件名: 発送\n発送しました。",
+        "＞ 発送しました。\n＞ 届きましたらご連絡ください。",
+        "--\n山田太郎\n〒100-0000 東京都\nTEL 03-0000-0000",
+        "iPhoneから送信",
+        "Sent from my iPhone",
+        "━━━━━━━━━━\n山田太郎\n〒100-0000\nhttps://example.jp\n━━━━━━━━━━",
+    ],
+)
+def test_documented_quote_and_signature_forms_are_cut(quote: str) -> None:
+    assert buyer_text(f"キャンセルをお願いします。\n\n{quote}") == "キャンセルをお願いします。"
