@@ -216,7 +216,8 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
         ):
             others.append(cue_intent)
     claim_risk = bool(_CLAIM_CUES & cues.keys())
-    angry = model.angry_probability(names) >= t.angry or "angry" in cue_intents
+    # A threat of a claim is anger by definition (design doc), negated or not: a human reads it.
+    angry = claim_risk or model.angry_probability(names) >= t.angry or "angry" in cue_intents
     if claim_risk:
         rules.append("rule:claim-threat")
     action = "handoff"
