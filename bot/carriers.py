@@ -161,6 +161,9 @@ _ALIASES: Final[dict[str, str]] = {
     "その他": "other",
 }
 
+# Public view of the alias table, for finding carrier names in free text.
+CARRIER_ALIASES: Final[dict[str, str]] = _ALIASES
+
 _S10 = re.compile(r"^[A-Z]{2}\d{9}[A-Z]{2}$")
 _WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 

@@ -1,4 +1,4 @@
-"""``madoguchi classify --jsonl``: one contract line out per record in, in order."""
+"""``madoguchi classify --jsonl``: classify many mails, one output line per input line."""
 
 from __future__ import annotations
 
@@ -6,26 +6,43 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bot.mail.quotes import new_text
-from bot.nlp.understanding import understand
+from bot.nlp.understanding import Understanding, understand
 
 
-def classify_records(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Classify each record's ``subject`` and the new text of its ``body``."""
+def _invalid(item_id: Any, problem: str) -> dict[str, Any]:
+    result = Understanding(
+        intent="other",
+        confidence=0.0,
+        angry=False,
+        action="handoff",
+        evidence=[f"invalid input: {problem}"],
+    )
+    return result.to_contract(item_id)
+
+
+def classify_record(record: object) -> dict[str, Any]:
+    """One input record (``id``, ``subject``, ``body``) as one ``madoguchi classify`` line."""
+    if not isinstance(record, dict):
+        return _invalid(None, f"expected a JSON object, got {type(record).__name__}")
+    item_id = record.get("id")
+    if isinstance(record.get("_invalid"), str):
+        # The reader could not parse the line (the CLI passes its reason through).
+        return _invalid(item_id, record["_invalid"])
+    subject = record.get("subject", "")
+    body = record.get("body")
+    if subject is None:
+        subject = ""
+    if not isinstance(body, str):
+        return _invalid(item_id, "body must be a string" if body is not None else "no body")
+    if not isinstance(subject, str):
+        return _invalid(item_id, "subject must be a string")
+    try:
+        return understand(subject, new_text(body)).to_contract(item_id)
+    except Exception as exc:  # one bad mail must not stop a batch of thousands
+        return _invalid(item_id, f"could not be classified ({type(exc).__name__})")
+
+
+def classify_records(records: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """Classify each record in order; a malformed one yields an ``other``/``handoff`` line."""
     for record in records:
-        item_id = record.get("id") if isinstance(record, dict) else None
-        try:
-            subject = str(record.get("subject") or "")
-            body = str(record.get("body") or "")
-        except AttributeError:
-            yield {
-                "id": item_id,
-                "intent": "other",
-                "confidence": 0.0,
-                "angry": False,
-                "action": "handoff",
-                "order_ids": [],
-                "tracking_numbers": [],
-                "evidence": ["invalid input: not an object"],
-            }
-            continue
-        yield understand(subject, new_text(body)).to_contract(item_id)
+        yield classify_record(record)

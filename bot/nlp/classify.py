@@ -1,54 +1,275 @@
-"""First keyword classifier: a placeholder seam until the measured classifier lands."""
+"""From a buyer's text to an :class:`Understanding`: intent, anger, action and evidence.
+
+The path: cut leftover quotes → normalise → entities (before tokenising) → features → the
+linear models → the decision rules below. The rules are deliberately few and each guards a
+costly mistake: answering an angry buyer automatically, answering a mail that asks two
+things with half an answer, or closing a mail that asks something as "thanks".
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Final
 
 from bot.intents import AUTO_INTENTS
-from bot.nlp.understanding import Understanding
+from bot.nlp.cleanup import buyer_text
+from bot.nlp.dates import mentioned_dates
+from bot.nlp.entities import order_ids, tracking_numbers
+from bot.nlp.features import MailFeatures, extract
+from bot.nlp.model import IntentModel, load_model
+from bot.nlp.normalize import normalize
+from bot.nlp.understanding import TrackingNumber, Understanding
 
-_ORDER_ID = re.compile(r"(?<!\d)(\d{3})\s*[-－ー−‐]\s*(\d{7})\s*[-－ー−‐]\s*(\d{7})(?!\d)")
-_RULES: list[tuple[str, tuple[str, ...]]] = [
-    ("not_received", ("届いていない", "届いておらず", "配達済み", "配達完了", "見当たら")),
-    ("defective", ("壊れ", "破損", "不良", "動かない", "違う商品", "割れ")),
-    ("cancel", ("キャンセル", "取り消し", "取消")),
-    ("return_refund", ("返品", "返金", "交換")),
-    ("change_order", ("変更", "住所")),
-    ("invoice", ("領収書", "請求書", "インボイス")),
-    ("payment", ("支払", "決済", "請求額", "二重")),
-    ("shipping_status", ("発送", "届く", "いつ頃", "配送状況", "追跡", "到着")),
-    ("product_question", ("サイズ", "仕様", "在庫", "対応", "使い方")),
-    ("thanks", ("ありがとう", "受け取りました", "届きました")),
-]
-_ANGRY = ("評価", "Aからz", "a-z", "消費者センター", "返事がない", "返信がない", "ふざけ")
+_CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
+# Cue families that mean a human has something to do, whatever the model's top intent.
+_HUMAN_CUES: Final = frozenset(
+    {
+        "not_received",
+        "change_order",
+        "cancel",
+        "return_refund",
+        "defective",
+        "payment",
+        "other",
+        "product_question",
+    }
+)
+_HUMAN_CUE_FLOOR: Final = 0.05
+_THANKS_FLOOR: Final = 0.05
+_CUE_OTHER_FLOOR: Final = 0.05
+_LONG_MAIL: Final = 400
+_ASK_INTENTS: Final = _HUMAN_CUES | AUTO_INTENTS
+# A mail closed with no reply may carry thanks cues and nothing else.
+_NONE_CUES: Final = frozenset({"thanks", "cancel_negated"})
+# Auto answers go only to text that reads like a buyer's mail, not to stray short phrases.
+_MAIL_REGISTER: Final = re.compile(
+    r"です|ます|ません|ました|ください|下さい|でしょうか|お願い|いたし|致し|ございま|\bor?der\b|\bpackage\b|"
+    r"\bparcel\b|\bship|\btracking\b|\binvoice\b|\breceipt\b|\bitem\b|\bdeliver|\bquot",
+    re.IGNORECASE,
+)
+_EVIDENCE_SIZE: Final = 5
+# What a buyer asks sits at the top; past this the text is pasted logs or quoted threads, and
+# the tagger's cost grows faster than linearly with one long input.
+_MAX_TEXT: Final = 4000
+_MAX_SUBJECT: Final = 300
+# An automatic answer needs the mail to talk about the shop's world, not only to ask "where"
+# or "when" (「台風は今どこですか」 is not about a parcel).
+_SHOP_WORDS: Final = frozenset(
+    f"w:{w}"
+    for w in (
+        "荷物",
+        "商品",
+        "注文",
+        "発送",
+        "出荷",
+        "配達",
+        "配送",
+        "届く",
+        "到着",
+        "追跡",
+        "伝票",
+        "領収",
+        "請求",
+        "見積もり",
+        "納品",
+        "インボイス",
+        "適格",
+        "購入",
+        "品物",
+        "宅配",
+        "郵便",
+        "package",
+        "order",
+        "oder",
+        "parcel",
+        "shipment",
+        "item",
+        "tracking",
+        "invoice",
+        "receipt",
+        "delivery",
+        "shipping",
+        "ship",
+        "shipped",
+        "quotation",
+        "purchase",
+    )
+)
 
 
-def classify(subject: str, text: str, *, mail_date: datetime | None = None) -> Understanding:
-    """Pick the first intent whose keywords appear; confidence reflects only the match count."""
-    body = unicodedata.normalize("NFKC", f"{subject}\n{text}")
-    order_ids = ["-".join(m.groups()) for m in _ORDER_ID.finditer(body)]
-    angry_words = [w for w in _ANGRY if w.lower() in body.lower()]
-    intent, hits, confidence = "other", [], 0.3
-    for rule_intent, words in _RULES:
-        found = [w for w in words if w in body]
-        if found:
-            intent, hits, confidence = rule_intent, found, min(0.5 + 0.15 * len(found), 0.9)
-            break
-    angry = bool(angry_words)
-    if intent == "thanks" and not angry:
+@dataclass(frozen=True)
+class PreparedMail:
+    """A mail after cleaning, normalising and entity extraction, ready for the models."""
+
+    subject: str
+    body: str
+    features: MailFeatures
+    order_ids: list[str]
+    tracking_numbers: list[TrackingNumber]
+
+
+def prepare(subject: str, text: str) -> PreparedMail:
+    """Clean, normalise, extract entities and features (no model involved)."""
+    norm_subject = normalize(subject[:_MAX_SUBJECT])
+    body = normalize(buyer_text(text[:_MAX_TEXT]))
+    combined = f"{norm_subject}\n{body}"
+    ids, spans = order_ids(combined)
+    tracking = tracking_numbers(combined, spans)
+    features = extract(norm_subject, body)
+    if ids:
+        features.names.add("f:order_id")
+    if tracking:
+        features.names.add("f:tracking_number")
+    return PreparedMail(norm_subject, body, features, ids, tracking)
+
+
+def _readable(name: str, features: MailFeatures) -> str:
+    """A feature name as an agent reads it: the cue's phrase, the lemma, the predicate."""
+    kind, _, rest = name.partition(":")
+    if kind in ("c", "cs", "cr") and rest in features.cues:
+        return features.cues[rest][1]
+    if kind == "f":
+        return f"[{rest}]"
+    if kind == "s":
+        return f"件名:{rest}"
+    return rest
+
+
+def _auto_blockers(
+    intent: str,
+    others: list[str],
+    cue_intents: set[str],
+    mail: PreparedMail,
+    probability: dict[str, float],
+) -> list[str]:
+    """Why a confident auto-answerable mail must still go to an agent (empty: it need not)."""
+    blockers = []
+    if any(o not in AUTO_INTENTS for o in others):
+        blockers.append("second-ask-needs-agent")
+    # A cue for an ask only a human can answer counts when the model gives it some weight too.
+    if any(probability[i] >= _HUMAN_CUE_FLOOR for i in cue_intents & _HUMAN_CUES):
+        blockers.append("cue-of-an-ask-the-bot-cannot-answer")
+    if "angry_mild" in cue_intents:
+        blockers.append("displeasure-words")
+    if intent not in cue_intents:
+        blockers.append(f"no-{intent}-cue")
+    if not mail.features.asks and not {"not_arrived", "when_arrive"} & mail.features.cues.keys():
+        # Nothing asked (a report, thanks, a remark): an agent decides whether to answer.
+        blockers.append("no-question")
+    # Casual phone mails count when they ask a question ("?") in the shop's words (the cue).
+    mail_like = _MAIL_REGISTER.search(mail.body) or mail.order_ids or mail.tracking_numbers
+    if not mail.features.names & _SHOP_WORDS and not (mail.order_ids or mail.tracking_numbers):
+        blockers.append("no-shop-words")
+    if probability["thanks"] >= _THANKS_FLOOR:
+        blockers.append("may-be-only-thanks")
+    if len(mail.body) > _LONG_MAIL:
+        # A long mail tells a story; an automatic answer covers one line of it.
+        blockers.append("long-mail")
+    if not (mail_like or ("?" in mail.body and len(mail.body) >= 10)):
+        blockers.append("not-mail-like")
+    return blockers
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of the decision rules, before it becomes an :class:`Understanding`."""
+
+    intent: str
+    confidence: float
+    angry: bool
+    claim_risk: bool
+    action: str
+    other_intents: list[str]
+    rules: list[str]
+
+
+def decide(mail: PreparedMail, model: IntentModel) -> Decision:
+    """Apply the models and the decision rules to a prepared mail."""
+    names = mail.features.names
+    cues = mail.features.cues
+    probs = model.probabilities(names)
+    ranked = sorted(zip(model.intents, probs, strict=True), key=lambda pair: -pair[1])
+    intent, confidence = ranked[0]
+    rules: list[str] = []
+    asks = mail.features.asks
+    if intent == "thanks" and asks and ranked[1][1] >= 0.05:
+        # Thanks that also asks something is the ask (corpus guidelines).
+        intent, confidence = ranked[1]
+        rules.append("rule:question-inside-thanks")
+    t = model.thresholds
+    others = [name for name, p in ranked if name not in (intent, "thanks") and p >= t.other_intent]
+    # A cue whose own word is negated (「返品ではありません」) speaks against its intent.
+    cue_intents = {
+        cue.intent
+        for cue, phrase in cues.values()
+        if f"p:{phrase.replace('+', '_').rpartition('_')[2]}|NEG" not in names
+    }
+    # Further asks: likely enough by the model, or named by a cue the model does not rule out.
+    probability = dict(zip(model.intents, probs, strict=True))
+    for cue_intent in sorted(cue_intents & _ASK_INTENTS, key=lambda i: -probability[i]):
+        if (
+            cue_intent not in others
+            and cue_intent != intent
+            and probability[cue_intent] >= _CUE_OTHER_FLOOR
+        ):
+            others.append(cue_intent)
+    claim_risk = bool(_CLAIM_CUES & cues.keys())
+    # A threat of a claim is anger by definition (design doc), negated or not: a human reads it.
+    angry = claim_risk or model.angry_probability(names) >= t.angry or "angry" in cue_intents
+    if claim_risk:
+        rules.append("rule:claim-threat")
+    action = "handoff"
+    if angry:
+        pass
+    elif intent in AUTO_INTENTS and confidence >= t.auto:
+        blockers = _auto_blockers(intent, others, cue_intents, mail, probability)
+        if blockers:
+            rules.append(f"rule:{blockers[0]}")
+        else:
+            action = "auto"
+    elif (
+        intent == "thanks"
+        and confidence >= t.none
+        and not asks
+        and "thanks" in cue_intents
+        and cue_intents <= _NONE_CUES
+    ):
         action = "none"
-    elif intent in AUTO_INTENTS and confidence >= 0.65 and not angry:
-        action = "auto"
-    else:
-        action = "handoff"
+    return Decision(intent, confidence, angry, claim_risk, action, others, rules)
+
+
+def classify(
+    subject: str,
+    text: str,
+    *,
+    mail_date: datetime | None = None,
+    model: IntentModel | None = None,
+) -> Understanding:
+    """Understand a buyer mail's subject and new text (see :func:`bot.nlp.understand`)."""
+    model = model or load_model()
+    mail = prepare(subject, text)
+    decision = decide(mail, model)
+    evidence = [
+        _readable(n, mail.features)
+        for n, _ in model.contributions(mail.features.names, decision.intent)[:_EVIDENCE_SIZE]
+    ]
+    if decision.angry:
+        angry_names = model.angry_contributions(mail.features.names)[:2]
+        evidence += [f"angry:{_readable(n, mail.features)}" for n, _ in angry_names]
+    evidence += decision.rules
+    dates: list[date] = mentioned_dates(mail.body, mail_date)
     return Understanding(
-        intent=intent,
-        confidence=confidence,
-        angry=angry,
-        action=action,
-        order_ids=list(dict.fromkeys(order_ids)),
-        evidence=hits + angry_words,
-        claim_risk=angry,
+        intent=decision.intent,
+        confidence=decision.confidence,
+        angry=decision.angry,
+        action=decision.action,
+        order_ids=mail.order_ids,
+        tracking_numbers=mail.tracking_numbers,
+        evidence=list(dict.fromkeys(evidence)),
+        other_intents=decision.other_intents,
+        language=mail.features.language,
+        dates=dates,
+        claim_risk=decision.claim_risk,
     )

@@ -1,0 +1,75 @@
+"""A second, conservative cut of quoted mail and signatures before classifying.
+
+Callers pass ``bot.mail.quotes.new_text(body)``, but a mail that reaches the classifier with
+its quote still attached must not be classified by the quote (「届きました」 in the seller's
+earlier message, say). This cut only removes what is unmistakably not the buyer's new text:
+``>`` lines, everything from a quote header on, and everything from a signature marker on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_QUOTE_HEADERS: Final = re.compile(
+    r"^\s*(?:"
+    r"-{2,}\s*(?:Original Message|元のメッセージ|転送されたメッセージ|Forwarded message)\s*-{2,}"
+    r"|.{0,80}(?:さんは書きました|wrote|のメッセージ|のメール|様より)\s*[:：]\s*$"
+    r"|(?:\d{4}年\d{1,2}月\d{1,2}日|\d{4}[/-]\d{1,2}[/-]\d{1,2}).{0,60}[<＜].{0,80}[>＞]\s*[:：]?\s*$"
+    r"|On .{5,120}(?:wrote|schrieb)\s*:?\s*$"
+    r"|(?:差出人|From)\s*[:：].*\n\s*(?:送信日時|日時|Sent|Date|宛先|To)\s*[:：]"
+    r")",
+    re.MULTILINE | re.IGNORECASE,
+)
+_SIGNATURE: Final = re.compile(
+    r"^(?:--\s*|-- ?$|(?:iPhone|iPad|Android|スマートフォン|携帯)から送信.*|Sent from my .*|Get Outlook for .*)$",
+    re.MULTILINE,
+)
+# A ruled line followed, within a few lines, by contact details is a signature block.
+_RULED_BLOCK: Final = re.compile(
+    r"^[ \t]*[━─=＝\-―ー_＿*＊~〜・]{4,}[ \t]*\n(?:.*\n){0,6}?.*(?:〒|TEL|Tel|電話|携帯|E-?mail|メール|URL|https?://|@)",
+    re.MULTILINE,
+)
+
+
+# Amazon relay wrapping (「Amazon.co.jp を通じて…からメッセージが届きました」 says nothing about
+# the parcel: its 届きました must not read as "it arrived").
+_RELAY_LINE: Final = re.compile(
+    r"^\s*amazon(?:\.co\.jp)?\s*(?:を通じて|経由で|より)|(?:を通じて|経由で).{0,40}メッセージが届"
+    r"|you have received a message|(?:via|through) amazon(?:\.co\.jp)?\.?\s*$"
+    r"|^[\s\-ー─━=＝_*]*(?:メッセージ|message|end message|メッセージの終了)[\s:：]*[\-ー─━=＝_*]*$"
+    r"|^\s*(?:購入者|buyer|customer|お客様)(?:名)?\s*[:：]|^\s*\[amazon[^\]]*\]"
+    r"|購入者とのやり取り|このメッセージに返信すると|reply to this (?:e-?mail|message)",
+    re.IGNORECASE,
+)
+
+
+_TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜・]{3,}[ \t]*)+$")
+_ANY_MARKER: Final = re.compile(
+    r"^[ \t]*[>＞]|amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
+    r"返信すると|reply to this|buyer|customer|お客様|"
+    r"のメール|様より|[<＜].*[>＞]|^--|から送信|sent from|get outlook|[━─=＝\-―ー_＿*＊~〜・]{4,}",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def buyer_text(text: str) -> str:
+    """``text`` without relay wrapping, quoted lines, quoted earlier mail and signature."""
+    if not _ANY_MARKER.search(text):
+        # Most mails have nothing to cut: one scan decides.
+        return text.strip()
+    lines = [
+        ln
+        for ln in text.split("\n")
+        if not ln.lstrip().startswith((">", "＞"))
+        and not (_RELAY_LINE.search(ln) and len(ln) < 120)
+    ]
+    text = "\n".join(lines)
+    cut = len(text)
+    for pattern in (_QUOTE_HEADERS, _SIGNATURE, _RULED_BLOCK):
+        m = pattern.search(text)
+        # Never cut at the very start: a mail that is all quote keeps its text.
+        if m is not None and m.start() > 0 and text[: m.start()].strip():
+            cut = min(cut, m.start())
+    # A rule left above the cut (the line Outlook draws over its header block) goes too.
+    return _TRAILING_RULES.sub("", text[:cut].rstrip()).strip()

@@ -1,0 +1,189 @@
+"""Features of a buyer mail for the linear models: lemmas, predicates with negation, cues.
+
+Feature names carry a prefix saying where they come from, which keeps evidence readable:
+
+- ``w:届く`` a lemma, ``w:配達_完了`` two consecutive lemmas (English words lower-cased);
+- ``p:届く|NEG`` a predicate and what its clause says about it (``NEG`` negated, ``PAST``
+  done, ``REQ`` asked for, ``Q`` questioned), so 「届いていません」 and 「届きました」 differ;
+- ``c:not_arrived`` a hand-written cue (:mod:`bot.nlp.cues`), ``cs:`` the same in the subject;
+- ``f:ask`` and other form features (a question or request outside the closing formulas,
+  the language, the length, an order ID present).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from bot.nlp.cues import Cue, cue_hits, cue_table
+from bot.nlp.respell import respell
+from bot.nlp.tokens import TokenizedText, tokenize, tokenize_english
+
+_JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_KANA: Final = re.compile(r"[\u3040-\u30ff]")
+_LATIN: Final = re.compile(r"[A-Za-z]")
+_SUBJECT_NOISE: Final = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|転送|返信)\s*[:：]\s*)+", re.IGNORECASE)
+_PUNCTUATION: Final = frozenset("。、，．・「」『』（）()[]【】〈〉《》\"'“”‘’:;：；…‥〜-―—/／\n")
+# Where a clause scan stops: a noun, another content predicate, punctuation, a question mark.
+_STOP: Final = re.compile(r"[nCEq]")
+# Predicate heads in the role codes: content verbs, and nouns that a light verb, a negation
+# or a verb of existence follows (through up to three linking particles).
+_HEADS: Final = re.compile(r"C|nK{0,3}(?=[LNXC])")
+_SCAN: Final = 8
+CHAR_GRAMS = False
+# Requests inside closing formulas (よろしくお願いします) ask for nothing.
+_CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
+_THANKS_WORDS: Final = frozenset({"有り難う", "有り難い", "感謝", "助かる", "御礼", "礼", "嬉しい"})
+_EN_NEGATORS: Final = frozenset(
+    {"not", "no", "never", "haven't", "hasn't", "didn't", "don't", "doesn't", "isn't", "wasn't",
+     "won't", "can't", "cannot", "havent", "hasnt", "didnt", "dont", "doesnt", "isnt", "wasnt",
+     "wont", "cant", "nothing"}
+)  # fmt: skip
+_EN_REQUEST: Final = frozenset(
+    {"please", "pls", "could", "can", "would", "kindly", "wondering", "wonder", "when", "where",
+     "how", "what", "whether", "why"}
+)  # fmt: skip
+_EN_PAST: Final = frozenset({"received", "arrived", "got", "came"})
+
+
+@dataclass
+class MailFeatures:
+    """The features of one mail and the cue phrases behind them (for evidence)."""
+
+    names: set[str] = field(default_factory=set)
+    cues: dict[str, tuple[Cue, str]] = field(default_factory=dict)
+    language: str = "ja"
+    asks: bool = False
+
+
+def language_of(text: str) -> str:
+    """``ja`` when the text has kana, ``en`` when it is mostly Latin letters, else ``other``."""
+    kana = _KANA.findall(text, 0, 400)
+    if len(kana) >= 2:
+        return "ja"
+    han = len(_JAPANESE.findall(text, 0, 400))
+    if kana and han >= 4:
+        return "ja"
+    latin = len(_LATIN.findall(text, 0, 400))
+    if latin >= 3 and latin >= 2 * han:
+        return "en"
+    return "other"
+
+
+def _mood(codes: str, start: int) -> list[str]:
+    """Flags of the clause after a predicate head: what follows it up to the next stop."""
+    segment = codes[start : start + _SCAN]
+    stop = _STOP.search(segment)
+    if stop is not None:
+        segment = segment[: stop.start() + (1 if stop.group() == "q" else 0)]
+    flags = []
+    if "N" in segment:
+        flags.append("NEG")
+    elif "P" in segment:
+        flags.append("PAST")
+    if "R" in segment:
+        flags.append("REQ")
+    if "Q" in segment or "q" in segment:
+        flags.append("Q")
+    return flags
+
+
+def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
+    """Add lemma, bigram and predicate features; answer whether the text asks something."""
+    lemmas, codes, token_names = tokens
+    names.update(token_names)
+    # Bigrams only where a cue phrase may start: the model itself does without them.
+    heads = cue_table().bigram_heads
+    names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(lemmas) if a in heads])
+    for m in _HEADS.finditer(codes):
+        # A noun heads a predicate through a light verb (キャンセルする) or, after up to three
+        # linking particles, a negation or a verb of existence or becoming (返品ではありません,
+        # 返事がない, 配達完了になっていません, 連絡が来ない).
+        noun = m.group()[0] == "n"
+        start = m.end() if noun else m.start() + 1
+        # Through a particle only 来る counts among content verbs (連絡が来ない).
+        if noun and codes[start] == "C" and lemmas[start] != "来る":
+            continue
+        for flag in _mood(codes, start):
+            names.add(f"p:{lemmas[m.start()]}|{flag}")
+    asks = "q" in codes or "Q" in codes
+    position = codes.find("R")
+    while position >= 0 and not asks:
+        # Not a request: a closing (よろしくお願いします), something already done
+        # (送っていただいた), or a thanks formula (ご対応いただきありがとうございます).
+        after = position + 1
+        asks = not (
+            any(w in _CLOSING_WORDS for w in lemmas[max(0, position - 3) : position])
+            or "P" in codes[after : after + 3]
+            or any(w in _THANKS_WORDS for w in lemmas[after : after + 5])
+        )
+        position = codes.find("R", after)
+    return asks
+
+
+def _english_features(tokens: TokenizedText, names: set[str]) -> bool:
+    """English words, bigrams and a light negation scope (three words after a negator)."""
+    words = tokens.lemmas
+    names.update(tokens.names)
+    if "advance" in words:
+        # "Thanks in advance" closes a request; it thanks for nothing yet.
+        names.difference_update(("w:thanks", "w:thank"))
+    names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(words)])
+    negated = 0
+    for i, w in enumerate(words):
+        if w in _EN_NEGATORS:
+            negated = 3
+            continue
+        if negated:
+            names.add(f"p:{w}|NEG")
+            negated -= 1
+        elif w in _EN_PAST and i and words[i - 1] not in ("not", "be", "been"):
+            names.add(f"p:{w}|PAST")
+    return "?" in words or bool(_EN_REQUEST.intersection(words))
+
+
+def _text_features(text: str, language: str, names: set[str]) -> bool:
+    if not text.strip():
+        return False
+    if language == "en":
+        return _english_features(tokenize_english(text), names)
+    return _japanese_features(tokenize(respell(text)), names)
+
+
+def clean_subject(subject: str) -> str:
+    """The subject without reply and forward prefixes (``Re:``, ``Fwd:``, ``転送:``)."""
+    return _SUBJECT_NOISE.sub("", subject).strip()
+
+
+def extract(subject: str, body: str) -> MailFeatures:
+    """Features of a mail from its normalised subject and normalised new text."""
+    language = language_of(body if body.strip() else subject)
+    features = MailFeatures(language=language)
+    names = features.names
+    features.asks = _text_features(body.lower() if language == "en" else body, language, names)
+    if CHAR_GRAMS:
+        low = body.lower()
+        names.update([f"g:{low[i : i + 2]}" for i in range(len(low) - 1)])
+    if features.asks:
+        names.add("f:ask")
+    features.cues = cue_hits(names)
+    names.update([f"c:{name}" for name in features.cues])
+    cleaned = clean_subject(subject)
+    # A reply's subject is usually the seller's own (「Re: 発送のお知らせ」): weigh it apart.
+    prefix = "cs:" if cleaned == subject.strip() else "cr:"
+    subject = cleaned
+    if subject:
+        subject_names: set[str] = set()
+        subject_language = language_of(subject)
+        _text_features(subject.lower() if subject_language == "en" else subject,
+                       subject_language, subject_names)  # fmt: skip
+        for name, (cue, phrase) in cue_hits(subject_names).items():
+            if cue.intent not in ("ask", "angry"):
+                names.add(f"{prefix}{name}")
+                features.cues.setdefault(name, (cue, phrase))
+    names.add(f"f:lang={language}")
+    length = len(body)
+    names.add("f:len<40" if length < 40 else ("f:len<200" if length < 200 else "f:len>=200"))
+    return features

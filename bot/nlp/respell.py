@@ -1,0 +1,51 @@
+"""Kana spellings of shop words, written back in kanji before tokenising.
+
+Phone mails are often sent unconverted (「へんぴんしたいです」「ﾘｮｳｼｭｳｼｮ」), and unidic splits
+such kana into nonsense (へんぴん → 辺鄙 + ん). Only long, unambiguous spellings are listed,
+in hiragana; the katakana forms are derived. Half-width kana are already full-width here
+(normalisation runs first).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_HIRAGANA_TO_KANJI: Final[dict[str, str]] = {
+    "へんぴん": "返品", "へんきん": "返金", "へんそう": "返送", "こうかん": "交換",
+    "りょうしゅうしょ": "領収書", "りょうしゅーしょ": "領収書", "りょうしゅしょ": "領収書",
+    "にもつ": "荷物", "りょうかい": "了解", "りょうしゅうしょう": "領収証",
+    "せいきゅうしょ": "請求書", "みつもりしょ": "見積書", "みつもり": "見積もり",
+    "じゅうしょ": "住所", "まちがえ": "間違え", "まちがい": "間違い", "まちがっ": "間違っ",
+    "さいはいたつ": "再配達", "はいたつずみ": "配達済み", "はいたつかんりょう": "配達完了",
+    "はいたつ": "配達", "ざいこ": "在庫", "しょうひん": "商品", "きゃんせる": "キャンセル",
+    "ちゅうもん": "注文", "へんこう": "変更", "はっそう": "発送", "しゅっか": "出荷",
+    "とどかない": "届かない", "とどいてない": "届いてない", "とどいていない": "届いていない",
+    "とどいてません": "届いてません", "とどきません": "届きません", "とどきました": "届きました",
+    "とどいた": "届いた", "とどく": "届く", "ふりょう": "不良", "こしょう": "故障",
+    "こわれて": "壊れて", "こわれた": "壊れた", "うごかない": "動かない", "でんげん": "電源",
+    "しはらい": "支払い", "だいびき": "代引き", "ついせき": "追跡", "ほしょう": "保証",
+    "つかいかた": "使い方", "へんじ": "返事", "れんらく": "連絡", "ひょうか": "評価",
+    "さいあく": "最悪", "あてな": "宛名", "うけとり": "受け取り", "うけとれ": "受け取れ",
+    "とりけし": "取り消し", "なかみ": "中身", "からばこ": "空箱", "たりない": "足りない",
+    "しんよう": "信用", "けっさい": "決済",
+    "せいきゅう": "請求", "ふりょうひん": "不良品", "はそん": "破損",
+    "ありがとうございました": "有難うございました", "ありがとうございます": "有難うございます",
+    "ふりこんだ": "振り込んだ", "ふりこみ": "振込", "せつめいしょ": "説明書", "にほんご": "日本語",
+}  # fmt: skip
+
+
+def _katakana(text: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
+
+
+_TABLE: Final[dict[str, str]] = {
+    **_HIRAGANA_TO_KANJI,
+    **{_katakana(k): v for k, v in _HIRAGANA_TO_KANJI.items()},
+}
+_PATTERN: Final = re.compile("|".join(sorted(_TABLE, key=len, reverse=True)))
+
+
+def respell(text: str) -> str:
+    """``text`` with known kana spellings of shop words replaced by their kanji."""
+    return _PATTERN.sub(lambda m: _TABLE[m.group()], text)

@@ -1,0 +1,33 @@
+"""CI floor: the measured figures on corpus/dev.jsonl must not fall (targets in the issue).
+
+Each floor sits a little below the figure measured when the model was committed (see the
+README section "Measuring the classifier"), so a change that makes things worse fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlp.evaluate import evaluate_file
+from tests.nlp.conftest import REPO, require
+
+# Measured on dev when the model was committed (accuracy 0.887, macro-F1 0.835, auto precision
+# 0.964 over 56 mails, auto share 0.576, none precision 1.000 over 11 mails, angry recall
+# 0.917), minus a small margin. The issue's targets are higher; see the README.
+FLOORS = {
+    "accuracy": 0.865,
+    "macro_f1": 0.815,
+    "auto_precision": 0.94,
+    "auto_share": 0.54,
+    "none_precision": 0.9,
+    "angry_recall": 0.88,
+}
+
+
+@pytest.mark.slow
+def test_dev_figures_stay_above_their_floors() -> None:
+    dev = require(REPO / "corpus" / "dev.jsonl", "corpus/dev.jsonl")
+    report = evaluate_file(dev)
+    measured = {name: getattr(report, name) for name in FLOORS}
+    low = {name: value for name, value in measured.items() if value is None or value < FLOORS[name]}
+    assert not low, f"below the floor: {low} (floors {FLOORS})"

@@ -1,0 +1,140 @@
+"""Features and cues: negation, requests, closings, kana spellings, language, leftover quotes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlp.cleanup import buyer_text
+from bot.nlp.features import extract, language_of
+from bot.nlp.normalize import normalize
+
+
+def features(body: str, subject: str = ""):  # type: ignore[no-untyped-def]
+    return extract(normalize(subject), normalize(body))
+
+
+def test_not_arrived_and_arrived_are_told_apart() -> None:
+    missing = features("注文した商品がまだ届いていません。")
+    arrived = features("注文した商品が届きました。")
+    assert "p:届く|NEG" in missing.names and "c:not_arrived" in missing.names
+    assert "p:届く|PAST" in arrived.names and "c:arrived" in arrived.names
+    assert "c:not_arrived" not in arrived.names
+    assert "p:届く|NEG" not in arrived.names
+
+
+@pytest.mark.parametrize(
+    "body", ["届きません", "届かないです", "まだ届いておりません", "届いてない"]
+)
+def test_every_negative_form_of_todoku_is_negated(body: str) -> None:
+    assert "p:届く|NEG" in features(body).names
+
+
+def test_do_not_cancel_is_a_negated_cancel() -> None:
+    found = features("キャンセルはしないでください。")
+    assert "c:cancel_negated" in found.names
+    assert "p:キャンセル|NEG" in found.names
+
+
+def test_noun_predicates_through_particles() -> None:
+    assert "p:返品|NEG" in features("返品ではありません").names
+    assert "p:返事|NEG" in features("返事がありません").names
+
+
+def test_half_width_kana_question() -> None:
+    found = features("ｷｬﾝｾﾙできますか？")
+    assert "c:cancel" in found.names
+    assert found.asks
+
+
+@pytest.mark.parametrize(
+    ("body", "asks"),
+    [
+        ("よろしくお願いいたします。", False),
+        ("何卒よろしくお願い申し上げます。", False),
+        ("ご対応いただきありがとうございました。", False),
+        ("先日送っていただいた商品です。", False),
+        ("ご確認をお願いします。", True),
+        ("領収書を発行していただけますか", True),
+        ("いつ届きますか", True),
+        ("届きました", False),
+    ],
+)
+def test_requests_outside_closing_formulas(body: str, asks: bool) -> None:
+    assert features(body).asks is asks
+
+
+def test_kana_spellings_are_read_as_the_words_they_spell() -> None:
+    assert "c:return" in features("へんぴんしたいです").names
+    assert "c:invoice" in features("ﾘｮｳｼｭｳｼｮほしいです").names
+
+
+def test_reply_subject_is_weighed_apart_from_the_buyers_own() -> None:
+    own = features("お願いします", subject="キャンセルについて")
+    reply = features("お願いします", subject="Re: キャンセルについて")
+    assert "cs:cancel" in own.names and "cr:cancel" not in own.names
+    assert "cr:cancel" in reply.names and "cs:cancel" not in reply.names
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("注文した商品が届きません", "ja"),
+        ("Where is my order?", "en"),
+        ("我的订单在哪里", "other"),
+        ("ｷｬﾝｾﾙ", "ja"),
+        ("", "other"),
+    ],
+)
+def test_language(text: str, language: str) -> None:
+    assert language_of(normalize(text)) == language
+
+
+def test_english_negation_scope() -> None:
+    found = features("I have not received my package yet.")
+    assert "p:received|NEG" in found.names
+    assert "c:not_arrived" in found.names
+
+
+def test_leftover_relay_wrapping_and_quotes_are_cut() -> None:
+    body = (
+        "Amazon.co.jp を通じて、山田 太郎 様からメッセージが届きました。\n"
+        "------------- メッセージ: -------------\n"
+        "キャンセルしてください。\n"
+        "------------- メッセージの終了 -------------\n"
+        "このメッセージに返信すると、Amazon.co.jp を通じて購入者に送信されます。"
+    )
+    assert buyer_text(body) == "キャンセルしてください。"
+
+
+def test_quoted_earlier_mail_and_signature_are_cut() -> None:
+    body = (
+        "返品したいです。\n\n--\n山田太郎\n〒100-0000\n\n"
+        "2026年11月20日(金) 10:00 ショップ <shop@example.jp>:\n> 商品は届きましたでしょうか。"
+    )
+    assert buyer_text(body) == "返品したいです。"
+    outlook = (
+        "届いていません。\n差出人: ショップ <a@example.jp>\n送信日時: 2026年11月20日\n件名: 発送"
+    )
+    assert buyer_text(outlook) == "届いていません。"
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "2024年5月1日(水) 10:00 山田太郎 <x@example.jp>:\n> 発送しました。",
+        "2024年5月1日（水） 10:00 <x@example.jp>:\n> 発送しました。",
+        "2009/07/25 12:15 に ショップ<x@example.jp> さんは書きました:\n> 発送しました。",
+        "2006-11-08 (水) の 11:31 +0100 に ショップ さんは書きました:\n> 発送しました。",
+        "2024/05/01 10:00、ショップ <x@example.jp>のメッセージ:\n発送しました。",
+        "-----Original Message-----\nFrom: shop@example.jp\n発送しました。",
+        "From: Shop <x@example.jp>\nSent: Wednesday, May 1, 2024 10:00\nTo: me\n発送しました。",
+        "ーーーーーーーー\n差出人: ショップ\n送信日時: 2024年5月1日\n宛先: 私\n件名: 発送\n発送しました。",
+        "＞ 発送しました。\n＞ 届きましたらご連絡ください。",
+        "--\n山田太郎\n〒100-0000 東京都\nTEL 03-0000-0000",
+        "iPhoneから送信",
+        "Sent from my iPhone",
+        "━━━━━━━━━━\n山田太郎\n〒100-0000\nhttps://example.jp\n━━━━━━━━━━",
+    ],
+)
+def test_documented_quote_and_signature_forms_are_cut(quote: str) -> None:
+    assert buyer_text(f"キャンセルをお願いします。\n\n{quote}") == "キャンセルをお願いします。"
