@@ -1,9 +1,9 @@
 """Tokenising with fugashi + unidic-lite: one tagger per process, created on first use.
 
 Only what the classifier needs is read from each word: its lemma and a one-letter role code
-(below), both derived from ``feature_raw`` (about twice as fast as ``feature``, which builds a
-named tuple of 29 fields per word). Each distinct analysis is split once per process and then
-looked up, which keeps the cost per word close to the tagger's own.
+(below), both derived from a line MeCab formats itself (part of speech, lemma, surface), which
+avoids a Python node object per word. Each distinct line is analysed once per process and
+then looked up, which keeps the cost per word close to the tagger's own.
 
 Role codes, one character per token, so that clause scans are plain string operations:
 
@@ -24,10 +24,8 @@ from typing import Final, NamedTuple
 import fugashi
 import unidic_lite
 
-_tagger: fugashi.Tagger | None = None
+_tagger: fugashi.GenericTagger | None = None
 _ASCII_WORD: Final = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|\?|!")
-# Fields of unidic's feature_raw: pos1,pos2,pos3,pos4,cType,cForm,lForm,lemma,...
-_LEMMA_FIELD: Final = 7
 
 _HELPER_VERBS: Final = frozenset(
     {"居る", "有る", "置く", "仕舞う", "成る", "見る", "行く", "遣る", "上げる",
@@ -45,14 +43,12 @@ _EXISTENCE: Final = frozenset({"有る", "成る"})
 
 
 class Analysis(NamedTuple):
-    """What the classifier keeps of one dictionary analysis."""
+    """What the classifier keeps of one token's dictionary analysis."""
 
-    lemma: str | None
+    lemma: str
     code: str
     # The lemma's feature name, built once: ``w:`` for content words, ``x:`` for the rest.
     name: str
-    # Unknown and ASCII words: the lemma is the word as written, lower-cased.
-    from_surface: bool
 
 
 class TokenizedText(NamedTuple):
@@ -63,18 +59,25 @@ class TokenizedText(NamedTuple):
     names: list[str]
 
 
-def tagger() -> fugashi.Tagger:
+# MeCab formats each token itself as "pos1<TAB>lemma<TAB>surface" (unknown words have no
+# lemma): one C call per text and one short line per token, instead of a Python node object
+# per token and its whole 26-field feature string.
+_FORMAT: Final = r'-O "" -F "%f[0]\t%f[7]\t%m\n" -U "%f[0]\t\t%m\n" -E ""'
+
+
+def tagger() -> fugashi.GenericTagger:
     """The process's tagger, built on first use (loading the dictionary takes ~50 ms)."""
     global _tagger
     if _tagger is None:
-        _tagger = fugashi.Tagger(f'-d "{unidic_lite.DICDIR}" -r "{unidic_lite.DICDIR}/mecabrc"')
+        _tagger = fugashi.GenericTagger(
+            f'-d "{unidic_lite.DICDIR}" -r "{unidic_lite.DICDIR}/mecabrc" {_FORMAT}'
+        )
     return _tagger
 
 
-def _lemma_of(fields: list[str]) -> str | None:
-    if len(fields) <= _LEMMA_FIELD or fields[_LEMMA_FIELD] in ("", "*"):
+def _lemma_of(lemma: str) -> str | None:
+    if lemma in ("", "*"):
         return None
-    lemma = fields[_LEMMA_FIELD]
     # Loanwords carry an English gloss (キャンセル-cancel); the gloss adds nothing here.
     head, dash, gloss = lemma.partition("-")
     if dash and head and gloss.isascii():
@@ -108,38 +111,46 @@ def _role(pos: str, lemma: str | None) -> str:
     return "E"
 
 
-# feature_raw → Analysis. The same few thousand analyses recur in every mail; the table is
-# bounded by the dictionary's own size.
+_SPACE: Final = Analysis("", "S", "")
+# Formatted token line → Analysis. The same few thousand lines recur in every mail; past the
+# cap (new surfaces keep coming in a long stream) a line is analysed without being kept.
 _ANALYSES: dict[str, Analysis] = {}
+_MAX_ANALYSES: Final = 40_000
 
 
-def _analyse(raw: str) -> Analysis:
-    fields = raw.split(",", _LEMMA_FIELD + 1)
-    lemma = _lemma_of(fields)
-    code = "S" if fields[0] == "空白" else _role(fields[0], lemma)
-    kind = "w" if code in "nCE" and fields[0] not in ("補助記号", "記号") else "x"
-    from_surface = code != "S" and (lemma is None or lemma.isascii())
-    found = Analysis(lemma, code, f"{kind}:{lemma}", from_surface)
-    _ANALYSES[raw] = found
+def _analyse(line: str) -> Analysis:
+    pos, _, rest = line.partition("\t")
+    raw_lemma, _, surface = rest.partition("\t")
+    if pos == "空白":
+        found = _SPACE
+    else:
+        lemma = _lemma_of(raw_lemma)
+        code = _role(pos, lemma)
+        if lemma is None or lemma.isascii():
+            # Unknown and ASCII words: the lemma is the word as written, lower-cased.
+            lemma = surface.lower()
+            code = "q" if lemma == "?" else code
+            kind = "w" if code in "nCE" else "x"
+        else:
+            kind = "w" if code in "nCE" and pos not in ("補助記号", "記号") else "x"
+        found = Analysis(lemma, code, f"{kind}:{lemma}")
+    if len(_ANALYSES) < _MAX_ANALYSES:
+        _ANALYSES[line] = found
     return found
 
 
 def tokenize(text: str) -> TokenizedText:
     """Japanese (or mixed) ``text`` as lemmas and role codes; spaces dropped, ASCII lower-cased."""
-    analyses = _ANALYSES
-    nodes = tagger()(text)
-    # One look-up per word; comprehensions rather than appends keep the loop in C mostly.
-    found = [analyses.get(w.feature_raw) or _analyse(w.feature_raw) for w in nodes]
-    for i in [i for i, analysis in enumerate(found) if analysis.from_surface]:
-        lemma = nodes[i].surface.lower()
-        code = "q" if lemma == "?" else found[i].code
-        found[i] = Analysis(lemma, code, f"{'w' if code in 'nCE' else 'x'}:{lemma}", False)
-    found = [analysis for analysis in found if analysis.code != "S"]
-    return TokenizedText(
-        [a.lemma or "" for a in found],
-        "".join([a.code for a in found]),
-        [a.name for a in found],
-    )
+    output = tagger().parse(text)
+    if not output:
+        return TokenizedText([], "", [])
+    get = _ANALYSES.get
+    found = [get(line) or _analyse(line) for line in output.split("\n")]
+    codes = "".join([a.code for a in found])
+    if "S" in codes:
+        found = [analysis for analysis in found if analysis is not _SPACE]
+        codes = codes.replace("S", "")
+    return TokenizedText([a.lemma for a in found], codes, [a.name for a in found])
 
 
 def tokenize_english(text: str) -> TokenizedText:
