@@ -6,7 +6,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bot.mail.quotes import new_text
+from bot.nlp.dictpages import keep_within, resident_bytes
 from bot.nlp.understanding import Understanding, understand
+
+# How often a batch checks its memory (reading /proc costs ~10 µs; a mail ~150 µs).
+_MEMORY_CHECK_EVERY = 32
+# What a batch may add to the process's resident memory: the tagger's trie, word table and
+# connection matrix (~70 MB once varied text has touched them), the model, the caches, and
+# some room for the dictionary's feature pages between two checks.
+_ALLOWANCE = 100 * 1024 * 1024
 
 
 def _invalid(item_id: Any, problem: str) -> dict[str, Any]:
@@ -43,6 +51,14 @@ def classify_record(record: object) -> dict[str, Any]:
 
 
 def classify_records(records: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    """Classify each record in order; a malformed one yields an ``other``/``handoff`` line."""
-    for record in records:
+    """Classify each record in order; a malformed one yields an ``other``/``handoff`` line.
+
+    Every few dozen records the process is kept within its resident size at the start plus
+    an allowance, by dropping the tagger's dictionary feature pages when over it
+    (:mod:`bot.nlp.dictpages`): thousands of varied mails otherwise map ~140 MB of dictionary.
+    """
+    start = resident_bytes()
+    for count, record in enumerate(records):
+        if start is not None and count % _MEMORY_CHECK_EVERY == 0:
+            keep_within(start + _ALLOWANCE)
         yield classify_record(record)

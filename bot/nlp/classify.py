@@ -18,7 +18,7 @@ from bot.nlp.cleanup import buyer_text
 from bot.nlp.dates import mentioned_dates
 from bot.nlp.entities import order_ids, tracking_numbers
 from bot.nlp.features import MailFeatures, extract
-from bot.nlp.model import IntentModel, load_model
+from bot.nlp.model import IntentModel, Scores, load_model
 from bot.nlp.normalize import normalize
 from bot.nlp.understanding import TrackingNumber, Understanding
 
@@ -183,13 +183,15 @@ class Decision:
     action: str
     other_intents: list[str]
     rules: list[str]
+    scores: Scores
 
 
 def decide(mail: PreparedMail, model: IntentModel) -> Decision:
     """Apply the models and the decision rules to a prepared mail."""
     names = mail.features.names
     cues = mail.features.cues
-    probs = model.probabilities(names)
+    scores = model.score(names)
+    probs = scores.probabilities
     ranked = sorted(zip(model.intents, probs, strict=True), key=lambda pair: -pair[1])
     intent, confidence = ranked[0]
     rules: list[str] = []
@@ -217,7 +219,7 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
             others.append(cue_intent)
     claim_risk = bool(_CLAIM_CUES & cues.keys())
     # A threat of a claim is anger by definition (design doc), negated or not: a human reads it.
-    angry = claim_risk or model.angry_probability(names) >= t.angry or "angry" in cue_intents
+    angry = claim_risk or scores.angry >= t.angry or "angry" in cue_intents
     if claim_risk:
         rules.append("rule:claim-threat")
     action = "handoff"
@@ -237,7 +239,7 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
         and cue_intents <= _NONE_CUES
     ):
         action = "none"
-    return Decision(intent, confidence, angry, claim_risk, action, others, rules)
+    return Decision(intent, confidence, angry, claim_risk, action, others, rules, scores)
 
 
 def classify(
@@ -251,13 +253,14 @@ def classify(
     model = model or load_model()
     mail = prepare(subject, text)
     decision = decide(mail, model)
+    scores = decision.scores
     evidence = [
         _readable(n, mail.features)
-        for n, _ in model.contributions(mail.features.names, decision.intent)[:_EVIDENCE_SIZE]
+        for n in model.contributions(scores, decision.intent, _EVIDENCE_SIZE)
     ]
     if decision.angry:
-        angry_names = model.angry_contributions(mail.features.names)[:2]
-        evidence += [f"angry:{_readable(n, mail.features)}" for n, _ in angry_names]
+        angry_names = model.angry_contributions(scores, 2)
+        evidence += [f"angry:{_readable(n, mail.features)}" for n in angry_names]
     evidence += decision.rules
     dates: list[date] = mentioned_dates(mail.body, mail_date)
     return Understanding(

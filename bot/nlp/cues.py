@@ -336,11 +336,12 @@ def cue_hits(names: set[str]) -> dict[str, tuple[Cue, str]]:
     """The cues whose triggers are among ``names``, each with the first trigger that fired."""
     table = cue_table()
     found: dict[str, tuple[Cue, str]] = {}
-    for name in names & table.single.keys():
+    # Sorted, so that the phrase quoted for a cue does not depend on the set's order.
+    for name in sorted(names & table.single.keys()):
         for index in table.single[name]:
             cue = CUES[index]
             found.setdefault(cue.name, (cue, name.partition(":")[2]))
-    for key in names & table.conjunctions.keys():
+    for key in sorted(names & table.conjunctions.keys()):
         for needed, index in table.conjunctions[key]:
             cue = CUES[index]
             if cue.name not in found and needed <= names:

@@ -47,6 +47,8 @@ _CARRIER_NAMES: Final = re.compile(
     ),
     re.IGNORECASE,
 )
+# Every order ID and tracking number form holds a run of three digits; most mails have none.
+_THREE_DIGITS: Final = re.compile(r"\d{3}")
 _CONTEXT_BEFORE: Final = 40
 _CONTEXT_AFTER: Final = 15
 
@@ -55,6 +57,8 @@ def order_ids(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Amazon order IDs in normalised ``text`` (``249-1234567-1234567``) and their spans."""
     found: list[str] = []
     spans: list[tuple[int, int]] = []
+    if not _THREE_DIGITS.search(text):
+        return found, spans
     for m in _ORDER_ID.finditer(text):
         found.append("-".join(m.groups()))
         spans.append(m.span())
@@ -71,6 +75,8 @@ def order_ids(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with ``spans`` replaced by spaces, keeping every other offset."""
+    if not spans:
+        return text
     chars = list(text)
     for start, end in spans:
         chars[start:end] = " " * (end - start)
@@ -123,6 +129,8 @@ def tracking_numbers(text: str, skip: list[tuple[int, int]] | None = None) -> li
 
     ``skip`` are spans already taken (order IDs) that must not be read again.
     """
+    if not _THREE_DIGITS.search(text):
+        return []
     text = _blank(text, skip or [])
     found: list[tuple[int, TrackingNumber]] = []
     taken: list[tuple[int, int]] = []

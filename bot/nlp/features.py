@@ -23,6 +23,7 @@ from bot.nlp.tokens import TokenizedText, tokenize, tokenize_english
 
 _JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _KANA: Final = re.compile(r"[\u3040-\u30ff]")
+_TWO_KANA: Final = re.compile(r"[\u3040-\u30ff][^\u3040-\u30ff]*[\u3040-\u30ff]")
 _LATIN: Final = re.compile(r"[A-Za-z]")
 _SUBJECT_NOISE: Final = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|転送|返信)\s*[:：]\s*)+", re.IGNORECASE)
 _PUNCTUATION: Final = frozenset("。、，．・「」『』（）()[]【】〈〉《》\"'“”‘’:;：；…‥〜-―—/／\n")
@@ -60,9 +61,10 @@ class MailFeatures:
 
 def language_of(text: str) -> str:
     """``ja`` when the text has kana, ``en`` when it is mostly Latin letters, else ``other``."""
-    kana = _KANA.findall(text, 0, 400)
-    if len(kana) >= 2:
+    # Most mails are Japanese: one search that stops at the second kana decides.
+    if _TWO_KANA.search(text, 0, 400):
         return "ja"
+    kana = _KANA.findall(text, 0, 400)
     han = len(_JAPANESE.findall(text, 0, 400))
     if kana and han >= 4:
         return "ja"
@@ -72,9 +74,7 @@ def language_of(text: str) -> str:
     return "other"
 
 
-def _mood(codes: str, start: int) -> list[str]:
-    """Flags of the clause after a predicate head: what follows it up to the next stop."""
-    segment = codes[start : start + _SCAN]
+def _mood_of(segment: str) -> tuple[str, ...]:
     stop = _STOP.search(segment)
     if stop is not None:
         segment = segment[: stop.start() + (1 if stop.group() == "q" else 0)]
@@ -87,6 +87,22 @@ def _mood(codes: str, start: int) -> list[str]:
         flags.append("REQ")
     if "Q" in segment or "q" in segment:
         flags.append("Q")
+    return tuple(flags)
+
+
+# Role codes after a head → its flags. A few thousand code strings recur in every mail.
+_MOODS: dict[str, tuple[str, ...]] = {}
+_MAX_MOODS: Final = 20_000
+
+
+def _mood(codes: str, start: int) -> tuple[str, ...]:
+    """Flags of the clause after a predicate head: what follows it up to the next stop."""
+    segment = codes[start : start + _SCAN]
+    flags = _MOODS.get(segment)
+    if flags is None:
+        flags = _mood_of(segment)
+        if len(_MOODS) < _MAX_MOODS:
+            _MOODS[segment] = flags
     return flags
 
 

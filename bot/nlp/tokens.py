@@ -54,9 +54,9 @@ class Analysis(NamedTuple):
 class TokenizedText(NamedTuple):
     """A text as parallel lemmas, role codes and feature names (one each per token)."""
 
-    lemmas: list[str]
+    lemmas: tuple[str, ...]
     codes: str
-    names: list[str]
+    names: tuple[str, ...]
 
 
 # MeCab formats each token itself as "pos1<TAB>lemma<TAB>surface" (unknown words have no
@@ -143,21 +143,23 @@ def tokenize(text: str) -> TokenizedText:
     """Japanese (or mixed) ``text`` as lemmas and role codes; spaces dropped, ASCII lower-cased."""
     output = tagger().parse(text)
     if not output:
-        return TokenizedText([], "", [])
+        return TokenizedText((), "", ())
     get = _ANALYSES.get
     found = [get(line) or _analyse(line) for line in output.split("\n")]
-    codes = "".join([a.code for a in found])
-    if "S" in codes:
+    if _SPACE in found:
         found = [analysis for analysis in found if analysis is not _SPACE]
-        codes = codes.replace("S", "")
-    return TokenizedText([a.lemma for a in found], codes, [a.name for a in found])
+        if not found:
+            return TokenizedText((), "", ())
+    # zip transposes the analyses into three columns in C.
+    lemmas, codes, names = zip(*found, strict=True)
+    return TokenizedText(lemmas, "".join(codes), names)
 
 
 def tokenize_english(text: str) -> TokenizedText:
     """Latin-script ``text`` as lower-cased words, without the tagger (it adds nothing there)."""
-    words = _ASCII_WORD.findall(text.lower())
+    words = tuple(_ASCII_WORD.findall(text.lower()))
     return TokenizedText(
         words,
-        "".join("q" if w == "?" else "E" for w in words),
-        [f"x:{w}" if w in ("?", "!") else f"w:{w}" for w in words],
+        "".join(["q" if w == "?" else "E" for w in words]),
+        tuple([f"x:{w}" if w in ("?", "!") else f"w:{w}" for w in words]),
     )
