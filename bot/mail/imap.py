@@ -39,7 +39,7 @@ from bot.config import MailboxSettings
 from bot.errors import MailboxAuthError, MailboxError
 from bot.logs import kv
 from bot.mail.imap_connection import ImapConnection, MailSize, imap_date
-from bot.mail.ingest import store_raw
+from bot.mail.ingest import RawMail, store_raws
 from bot.store import Store
 from bot.store.schema import mailboxes
 
@@ -266,20 +266,15 @@ class ImapWatcher:
                 [item.uid for item in batch], expected_bytes=sum(item.size for item in batch)
             )
             now = self.clock.now()
-            new_ids: list[int] = []
             async with self.store.begin() as conn:
-                for mail in mails:
-                    new_id = await store_raw(
-                        conn,
-                        mailbox_id=self.mailbox_id,
-                        source_key=f"{uidvalidity}:{mail.uid}",
-                        raw=mail.raw,
-                        now=now,
-                        uid=mail.uid,
-                        uidvalidity=uidvalidity,
-                    )
-                    if new_id is not None:
-                        new_ids.append(new_id)
+                new_ids = await store_raws(
+                    conn,
+                    mailbox_id=self.mailbox_id,
+                    mails=[
+                        RawMail(f"{uidvalidity}:{m.uid}", m.raw, m.uid, uidvalidity) for m in mails
+                    ],
+                    now=now,
+                )
                 if advance:
                     await self._advance(conn, uidvalidity, batch[-1].uid, now)
             stored += len(new_ids)
