@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, pause
 from bot.config import MailboxSettings, Settings
 from bot.deadlines.reminders import ReminderWorker
 from bot.digest.schedule import DigestScheduler
@@ -262,7 +262,7 @@ class Desk:
                 failures += 1
                 wait = min(2**failures, 60)
                 log.warning(kv("pipeline.store_error", error=type(exc).__name__, retry_in=wait))
-                await _wait(stop, None, wait)
+                await pause(stop, wait)
                 continue
             failures = 0
             if rows:
@@ -271,7 +271,7 @@ class Desk:
                 if any(r.outbox_id is not None for r in results):
                     self._send.set()
                 continue
-            await _wait(stop, self._work, self.settings.poll_seconds)
+            await pause(stop, self.settings.poll_seconds, self._work)
         log.info(kv("pipeline.stop", worker=self.settings.worker_id))
 
     async def _outbox_loop(self, stop: asyncio.Event) -> None:
@@ -298,7 +298,7 @@ class Desk:
                 log.exception(kv("outbox.error", error=type(exc).__name__))
                 sent = 0
             if sent == 0:
-                await _wait(stop, self._send, min(self.settings.poll_seconds, 1.0))
+                await pause(stop, min(self.settings.poll_seconds, 1.0), self._send)
         log.info(kv("outbox.stop", worker=self.settings.worker_id))
 
     async def close(self) -> None:
@@ -309,15 +309,3 @@ class Desk:
                 await close()
         await self.transport.close()
         await self.store.close()
-
-
-async def _wait(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
-    """Sleep until ``stop`` or ``wake`` is set, or ``seconds`` pass."""
-    waiters = [asyncio.create_task(stop.wait())]
-    if wake is not None:
-        waiters.append(asyncio.create_task(wake.wait()))
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()

@@ -24,7 +24,6 @@ Safe defaults when there is no usable checkpoint:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -34,7 +33,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import Clock
+from bot.clock import Clock, pause
 from bot.config import MailboxSettings
 from bot.errors import MailboxAuthError, MailboxError
 from bot.logs import kv
@@ -373,7 +372,7 @@ class ImapWatcher:
             else:
                 continue
             await self.close()
-            await _sleep(stop, wait)
+            await pause(stop, wait)
         await self.close()
         log.info(kv("ingest.stop", mailbox=self.mailbox.name))
 
@@ -389,13 +388,7 @@ class ImapWatcher:
                 if outcome == "stopped":
                     return
             else:
-                await _sleep(stop, poll_seconds)
+                await pause(stop, poll_seconds)
                 if stop.is_set():
                     return
             await self._sync_settled(connection)
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    """Wait ``seconds`` or until ``stop`` is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -8,7 +8,6 @@ in the mailbox is changed; people read it too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import re
@@ -21,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import Clock
+from bot.clock import Clock, pause
 from bot.config import MailboxSettings
 from bot.logs import kv
 from bot.store import Store
@@ -222,6 +221,5 @@ class MaildirWatcher:
                 log.exception(
                     kv("ingest.error", mailbox=self.mailbox.name, error=type(exc).__name__)
                 )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+            await pause(stop, poll_seconds)
         log.info(kv("ingest.stop", mailbox=self.mailbox.name))
