@@ -3,7 +3,11 @@
 Beside it, in the same run, the raw rate of sending the same number of replies with aiosmtplib
 over one connection to the same SMTP server: the ceiling the desk is measured against.
 
-    python benchmarks/backlog.py [--mails 2000] [--database URL]
+    python benchmarks/backlog.py [--mails 2000] [--database URL] [--workers N]
+
+With ``--workers N`` the desk runs as N processes sharing the store, as the README's
+"Scaling out" describes: this one with every role, and N-1 extra ``madoguchi run`` processes
+with ``MADOGUCHI_ROLES=decide,send``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -21,6 +27,7 @@ from pathlib import Path
 
 import aiosmtplib
 from support.harness import (
+    ROOT,
     SinkProcess,
     buyers,
     desk_settings,
@@ -31,6 +38,7 @@ from support.harness import (
     write_results,
 )
 
+from bot.config import Settings
 from bot.mail.compose import compose, make_message_id, reply_subject
 from bot.orders import import_orders
 from bot.service import Desk
@@ -67,7 +75,29 @@ async def raw_send_rate(port: int, sink: SinkProcess, count: int) -> float:
     return count / (sink.received[-1][0] - start)
 
 
-async def main(count: int, database_url: str | None) -> None:
+def worker_env(settings: Settings, smtp_port: int, n: int) -> dict[str, str]:
+    """The environment of an extra worker: the same desk, deciding and sending only."""
+    box = settings.mailboxes[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        MADOGUCHI_ROLES="decide,send",
+        MADOGUCHI_WORKER_ID=f"bench-worker-{n}",
+        MADOGUCHI_DATABASE_URL=settings.database_url,
+        MADOGUCHI_OUTBOX=f"smtp://127.0.0.1:{smtp_port}",
+        MADOGUCHI_MAILBOX=box.url,
+        MADOGUCHI_MAILBOX_PASSWORD=box.password or "",
+        MADOGUCHI_MAILBOX_CA_FILE=str(box.ca_file or ""),
+        MADOGUCHI_SHOP_NAME=settings.shop.name,
+        MADOGUCHI_SHOP_ADDRESS=",".join(settings.shop.addresses),
+        MADOGUCHI_SHOP_SIGNATURE=settings.shop.signature or "",
+        MADOGUCHI_POLL_SECONDS="0.2",
+        MADOGUCHI_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+async def main(count: int, database_url: str | None, workers: int = 1) -> None:
     logging.basicConfig(
         level=getattr(logging, os.environ.get("BENCH_LOG", "WARNING")),
         format="%(relativeCreated)d %(name)s %(message)s",
@@ -101,6 +131,12 @@ async def main(count: int, database_url: str | None) -> None:
         desk = Desk(settings)
         await desk.start()
         stop = asyncio.Event()
+        extra = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", env=worker_env(settings, port, n)
+            )
+            for n in range(1, workers)
+        ]
         started = time.time()
         cpu_before = time.process_time()
         task = asyncio.create_task(desk.run(stop))
@@ -110,6 +146,9 @@ async def main(count: int, database_url: str | None) -> None:
         stop.set()
         await task
         await desk.close()
+        for process in extra:
+            process.send_signal(signal.SIGTERM)
+            await process.wait()
 
         replies = sink.received[before:]
         assert len({r[2] for r in replies}) == count, "every question answered exactly once"
@@ -119,6 +158,7 @@ async def main(count: int, database_url: str | None) -> None:
         rows = [
             ("mails waiting at start", f"{count}"),
             ("store", settings.database_url.split(":", 1)[0]),
+            ("desk processes", f"{workers}"),
             ("raw aiosmtplib send rate", f"{raw_rate:.0f} replies/s"),
             ("desk: first reply after", f"{first:.2f} s"),
             ("desk: all answered after", f"{answered - started:.2f} s"),
@@ -129,10 +169,12 @@ async def main(count: int, database_url: str | None) -> None:
         print_table("backlog", rows)
         dialect = settings.database_url.split(":", 1)[0].split("+", 1)[0]
         path = write_results(
-            "backlog" if dialect == "sqlite" else f"backlog-{dialect}",
+            ("backlog" if dialect == "sqlite" else f"backlog-{dialect}")
+            + (f"-{workers}-workers" if workers > 1 else ""),
             {
                 "mails": count,
                 "store": settings.database_url.split(":", 1)[0],
+                "processes": workers,
                 "raw_replies_per_s": round(raw_rate, 1),
                 "desk_replies_per_s": round(desk_rate, 1),
                 "desk_seconds": round(answered - started, 3),
@@ -154,5 +196,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--database", help="a store URL instead of a fresh SQLite file")
+    parser.add_argument("--workers", type=int, default=1, help="desk processes (default 1)")
     args = parser.parse_args()
-    asyncio.run(main(args.mails, args.database))
+    asyncio.run(main(args.mails, args.database, args.workers))

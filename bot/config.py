@@ -28,6 +28,9 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/madoguchi.db"
 MARKETPLACES = ("amazon_jp", "own_store", "rakuten")
 DEADLINE_POLICIES = ("csba", "amazon", "business")
 LANGUAGES = ("ja", "en", "zh")
+# What a process does: read mailboxes, decide, send replies, talk to Slack, run reminders and
+# digests. Every process does all by default; extra workers can take a share of the work.
+ROLES = ("ingest", "decide", "send", "slack", "timers")
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _SECRET_WORDS = ("password", "token", "secret")
 
@@ -175,6 +178,7 @@ class Settings:
     log_level: str = "INFO"
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     poll_seconds: float = 5.0
+    roles: frozenset[str] = frozenset(ROLES)
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields replaced (tests and the demo use this)."""
@@ -826,7 +830,13 @@ def load_settings(
         poll_seconds=_float(
             "MADOGUCHI_POLL_SECONDS", pick("MADOGUCHI_POLL_SECONDS", "poll_seconds", default=5), "5"
         ),
+        roles=frozenset(
+            _choice("MADOGUCHI_ROLES", role, ROLES)
+            for role in _list(pick("MADOGUCHI_ROLES", "roles", default=list(ROLES)))
+        ),
     )
+    if not settings.roles:
+        raise ConfigError("MADOGUCHI_ROLES", "no role given", ",".join(ROLES))
     if env.get("MADOGUCHI_WORKER_ID"):
         settings = replace(settings, worker_id=env["MADOGUCHI_WORKER_ID"])
     return settings

@@ -596,10 +596,7 @@ class Pipeline:
             "new_text": mail.new_text,
             "is_auto": mail.is_auto,
             "auto_reason": mail.auto_reason,
-            "attachments": [
-                {"filename": a.filename, "content_type": a.content_type, "size": a.size}
-                for a in mail.attachments
-            ],
+            "attachments": [a.to_json() for a in mail.attachments],
             "charsets": list(mail.charsets),
             "defects": list(mail.defects),
             "intent": nlu.intent,

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, pause
 from bot.config import MailboxSettings, Settings
 from bot.deadlines.reminders import ReminderWorker
 from bot.digest.schedule import DigestScheduler
@@ -103,10 +103,12 @@ class Desk:
         if migrate:
             await self.store.migrate()
         policies: dict[int, str] = {}
+        roles = self.settings.roles
         for mailbox in self.settings.mailboxes:
             mailbox_id = await ensure_mailbox(self.store, mailbox, self.clock.now())
             policies[mailbox_id] = mailbox.deadline_policy
-            self.watchers.append(self._make_watcher(mailbox, mailbox_id))
+            if "ingest" in roles:
+                self.watchers.append(self._make_watcher(mailbox, mailbox_id))
         self.pipeline = Pipeline(
             self.settings, self.store, self.clock, self.router, self.renderer, policies=policies
         )
@@ -120,14 +122,19 @@ class Desk:
             on_sent=functools.partial(record_sent, notify_slack=slack),
             on_failed=functools.partial(record_send_failure, notify_slack=slack),
         )
-        reminders = ReminderWorker(self.store, self.clock, self.settings)
-        digests = DigestScheduler(
-            self.store, self.clock, self.settings, on_mail=self.notify_reply_queued
-        )
-        self.loops += [reminders.run, digests.run]
-        # Reminders and digests queue Slack posts, so the Slack step comes after them.
-        self.once_steps += [("reminders", reminders.fire_due), ("digests", digests.run_due)]
-        if slack:
+        if "decide" in roles:
+            self.loops.append(self._process_loop)
+        if "send" in roles:
+            self.loops.append(self._outbox_loop)
+        if "timers" in roles:
+            reminders = ReminderWorker(self.store, self.clock, self.settings)
+            digests = DigestScheduler(
+                self.store, self.clock, self.settings, on_mail=self.notify_reply_queued
+            )
+            self.loops += [reminders.run, digests.run]
+            # Reminders and digests queue Slack posts, so the Slack step comes after them.
+            self.once_steps += [("reminders", reminders.fire_due), ("digests", digests.run_due)]
+        if slack and "slack" in roles:
             from bot.slack import attach_slack
 
             self.slack = attach_slack(self)
@@ -201,8 +208,10 @@ class Desk:
         summary.ingested = await self.ingest_once()
         if self.mailbox_errors:
             summary.extra["mailbox_errors"] = list(self.mailbox_errors)
-        summary.processed = await self.process_all(on_each)
-        summary.sent = await self.send_outbox()
+        if "decide" in self.settings.roles:
+            summary.processed = await self.process_all(on_each)
+        if "send" in self.settings.roles:
+            summary.sent = await self.send_outbox()
         for name, step in self.once_steps:
             summary.extra[name] = await step()
         return summary
@@ -218,13 +227,12 @@ class Desk:
                 worker=self.settings.worker_id,
                 mailboxes=len(self.watchers),
                 store=self.store.dialect,
+                roles=",".join(sorted(self.settings.roles)),
             )
         )
         tasks = [
             asyncio.create_task(w.run(stop, self.settings.poll_seconds)) for w in self.watchers
         ]
-        tasks.append(asyncio.create_task(self._process_loop(stop)))
-        tasks.append(asyncio.create_task(self._outbox_loop(stop)))
         tasks.extend(asyncio.create_task(loop(stop)) for loop in self.loops)
         stopper = asyncio.create_task(stop.wait())
         running = set(tasks)
@@ -262,7 +270,7 @@ class Desk:
                 failures += 1
                 wait = min(2**failures, 60)
                 log.warning(kv("pipeline.store_error", error=type(exc).__name__, retry_in=wait))
-                await _wait(stop, None, wait)
+                await pause(stop, wait)
                 continue
             failures = 0
             if rows:
@@ -271,7 +279,7 @@ class Desk:
                 if any(r.outbox_id is not None for r in results):
                     self._send.set()
                 continue
-            await _wait(stop, self._work, self.settings.poll_seconds)
+            await pause(stop, self.settings.poll_seconds, self._work)
         log.info(kv("pipeline.stop", worker=self.settings.worker_id))
 
     async def _outbox_loop(self, stop: asyncio.Event) -> None:
@@ -298,7 +306,7 @@ class Desk:
                 log.exception(kv("outbox.error", error=type(exc).__name__))
                 sent = 0
             if sent == 0:
-                await _wait(stop, self._send, min(self.settings.poll_seconds, 1.0))
+                await pause(stop, min(self.settings.poll_seconds, 1.0), self._send)
         log.info(kv("outbox.stop", worker=self.settings.worker_id))
 
     async def close(self) -> None:
@@ -309,15 +317,3 @@ class Desk:
                 await close()
         await self.transport.close()
         await self.store.close()
-
-
-async def _wait(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
-    """Sleep until ``stop`` or ``wake`` is set, or ``seconds`` pass."""
-    waiters = [asyncio.create_task(stop.wait())]
-    if wake is not None:
-        waiters.append(asyncio.create_task(wake.wait()))
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()

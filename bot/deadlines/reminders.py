@@ -10,7 +10,6 @@ to be claimed again when the lease runs out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import audit
-from bot.clock import Clock
+from bot.clock import Clock, pause
 from bot.config import DEFAULT_TEMPLATES_DIR, LANGUAGES, Settings
 from bot.deadlines.ledger import BREACH
 from bot.logs import kv
@@ -272,8 +271,7 @@ class ReminderWorker:
             sleep = min(self.settings.poll_seconds, _MAX_SLEEP_SECONDS)
             if upcoming is not None:
                 sleep = max(0.0, min(sleep, (upcoming - self.clock.now()).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=max(sleep, 0.05))
+            await pause(stop, max(sleep, 0.05))
         log.info(kv("reminders.stop", worker=self.worker))
 
 

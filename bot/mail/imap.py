@@ -24,7 +24,6 @@ Safe defaults when there is no usable checkpoint:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -34,12 +33,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import Clock
+from bot.clock import Clock, pause
 from bot.config import MailboxSettings
 from bot.errors import MailboxAuthError, MailboxError
 from bot.logs import kv
 from bot.mail.imap_connection import ImapConnection, MailSize, imap_date
-from bot.mail.ingest import store_raw
+from bot.mail.ingest import RawMail, store_raws
 from bot.store import Store
 from bot.store.schema import mailboxes
 
@@ -266,20 +265,15 @@ class ImapWatcher:
                 [item.uid for item in batch], expected_bytes=sum(item.size for item in batch)
             )
             now = self.clock.now()
-            new_ids: list[int] = []
             async with self.store.begin() as conn:
-                for mail in mails:
-                    new_id = await store_raw(
-                        conn,
-                        mailbox_id=self.mailbox_id,
-                        source_key=f"{uidvalidity}:{mail.uid}",
-                        raw=mail.raw,
-                        now=now,
-                        uid=mail.uid,
-                        uidvalidity=uidvalidity,
-                    )
-                    if new_id is not None:
-                        new_ids.append(new_id)
+                new_ids = await store_raws(
+                    conn,
+                    mailbox_id=self.mailbox_id,
+                    mails=[
+                        RawMail(f"{uidvalidity}:{m.uid}", m.raw, m.uid, uidvalidity) for m in mails
+                    ],
+                    now=now,
+                )
                 if advance:
                     await self._advance(conn, uidvalidity, batch[-1].uid, now)
             stored += len(new_ids)
@@ -378,7 +372,7 @@ class ImapWatcher:
             else:
                 continue
             await self.close()
-            await _sleep(stop, wait)
+            await pause(stop, wait)
         await self.close()
         log.info(kv("ingest.stop", mailbox=self.mailbox.name))
 
@@ -394,13 +388,7 @@ class ImapWatcher:
                 if outcome == "stopped":
                     return
             else:
-                await _sleep(stop, poll_seconds)
+                await pause(stop, poll_seconds)
                 if stop.is_set():
                     return
             await self._sync_settled(connection)
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    """Wait ``seconds`` or until ``stop`` is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,6 +1,6 @@
 """Ingest: raw bytes into the store before anything else happens.
 
-Every source (Maildir here, IMAP in ``bot.mail.imap``) calls :func:`store_raw`, which is
+Every source (Maildir here, IMAP in ``bot.mail.imap``) calls :func:`store_raws`, which is
 idempotent: the same (mailbox, source key) is stored once however often it is seen. Nothing
 in the mailbox is changed; people read it too.
 """
@@ -8,23 +8,24 @@ in the mailbox is changed; people read it too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import Clock
+from bot.clock import Clock, pause
 from bot.config import MailboxSettings
 from bot.logs import kv
 from bot.store import Store
 from bot.store.schema import mailboxes, raw_mails
-from bot.store.sql import insert_ignore
+from bot.store.sql import insert_ignore, insert_ignoring
 
 log = logging.getLogger(__name__)
 
@@ -81,34 +82,69 @@ async def ensure_mailbox(store: Store, mailbox: MailboxSettings, now: datetime) 
         )
 
 
-async def store_raw(
-    conn: AsyncConnection,
-    *,
-    mailbox_id: int,
-    source_key: str,
-    raw: bytes,
-    now: datetime,
-    uid: int | None = None,
-    uidvalidity: int | None = None,
-) -> int | None:
-    """Keep one mail's bytes; returns its new id, or None if this source key was stored before."""
-    return await insert_ignore(
-        conn,
-        raw_mails,
-        {
-            "mailbox_id": mailbox_id,
-            "source_key": source_key,
-            "uid": uid,
-            "uidvalidity": uidvalidity,
-            "sha256": content_sha256(raw),
-            "message_id": header_message_id(raw),
-            "raw": raw,
-            "size": len(raw),
-            "received_at": now,
-            "state": "received",
-        },
-        ["mailbox_id", "source_key"],
+@dataclass(frozen=True)
+class RawMail:
+    """One mail as a source hands it over: where it came from and its bytes."""
+
+    source_key: str
+    raw: bytes
+    uid: int | None = None
+    uidvalidity: int | None = None
+
+
+async def store_raws(
+    conn: AsyncConnection, *, mailbox_id: int, mails: Sequence[RawMail], now: datetime
+) -> list[str]:
+    """Keep several mails' bytes at once; returns the source keys that were new."""
+    if not mails:
+        return []
+    seen = set(
+        (
+            await conn.execute(
+                select(raw_mails.c.source_key).where(
+                    raw_mails.c.mailbox_id == mailbox_id,
+                    raw_mails.c.source_key.in_([m.source_key for m in mails]),
+                )
+            )
+        ).scalars()
     )
+    fresh = [m for m in dict((m.source_key, m) for m in mails).values() if m.source_key not in seen]
+    if fresh:
+        # Another worker may store the same key between our look and our insert: keep theirs.
+        await conn.execute(
+            insert_ignoring(conn, raw_mails, ["mailbox_id", "source_key"]),
+            [_raw_row(mailbox_id, m, now) for m in fresh],
+        )
+    return [m.source_key for m in fresh]
+
+
+def _raw_row(mailbox_id: int, mail: RawMail, now: datetime) -> dict[str, Any]:
+    return {
+        "mailbox_id": mailbox_id,
+        "source_key": mail.source_key,
+        "uid": mail.uid,
+        "uidvalidity": mail.uidvalidity,
+        "sha256": content_sha256(mail.raw),
+        "message_id": header_message_id(mail.raw),
+        "raw": mail.raw,
+        "size": len(mail.raw),
+        "received_at": now,
+        "state": "received",
+        "attempts": 0,
+    }
+
+
+MAILDIR_BATCH = 200  # files read and stored per transaction
+
+
+def _read_files(listing: Sequence[tuple[str, Path]]) -> list[RawMail]:
+    found = []
+    for key, path in listing:
+        try:
+            found.append(RawMail(key, path.read_bytes()))
+        except FileNotFoundError:
+            continue  # moved by a mail client between listing and reading; seen next scan
+    return found
 
 
 def maildir_key(filename: str) -> str:
@@ -155,25 +191,20 @@ class MaildirWatcher:
                     select(raw_mails.c.source_key).where(raw_mails.c.mailbox_id == self.mailbox_id)
                 )
                 self._known = set(rows.scalars().all())
-        listing = await asyncio.to_thread(self._listing)
+        listing = [
+            (k, p) for k, p in await asyncio.to_thread(self._listing) if k not in self._known
+        ]
         stored = 0
-        for key, path in listing:
-            if key in self._known:
-                continue
-            try:
-                raw = await asyncio.to_thread(path.read_bytes)
-            except FileNotFoundError:
-                continue  # moved by a mail client between listing and reading; seen next scan
+        for start in range(0, len(listing), MAILDIR_BATCH):
+            chunk = await asyncio.to_thread(_read_files, listing[start : start + MAILDIR_BATCH])
             async with self.store.begin() as conn:
-                new_id = await store_raw(
-                    conn, mailbox_id=self.mailbox_id, source_key=key, raw=raw, now=self.clock.now()
+                new_keys = await store_raws(
+                    conn, mailbox_id=self.mailbox_id, mails=chunk, now=self.clock.now()
                 )
-            self._known.add(key)
-            if new_id is not None:
-                stored += 1
-                log.info(
-                    kv("ingest.stored", mailbox=self.mailbox.name, raw_mail=new_id, bytes=len(raw))
-                )
+            self._known.update(m.source_key for m in chunk)
+            stored += len(new_keys)
+            if new_keys:
+                log.info(kv("ingest.stored", mailbox=self.mailbox.name, count=len(new_keys)))
         if stored and self.on_new:
             self.on_new()
         return stored
@@ -190,6 +221,5 @@ class MaildirWatcher:
                 log.exception(
                     kv("ingest.error", mailbox=self.mailbox.name, error=type(exc).__name__)
                 )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+            await pause(stop, poll_seconds)
         log.info(kv("ingest.stop", mailbox=self.mailbox.name))

@@ -15,6 +15,10 @@ class Attachment:
     content_type: str
     size: int
 
+    def to_json(self) -> dict[str, Any]:
+        """The attachment as the parse contract and the store list it."""
+        return {"filename": self.filename, "content_type": self.content_type, "size": self.size}
+
 
 @dataclass(frozen=True)
 class BuyerMail:
@@ -66,10 +70,7 @@ class BuyerMail:
             "text": self.text,
             "new_text": self.new_text,
             "is_auto": self.is_auto,
-            "attachments": [
-                {"filename": a.filename, "content_type": a.content_type, "size": a.size}
-                for a in self.attachments
-            ],
+            "attachments": [a.to_json() for a in self.attachments],
             "charsets": list(self.charsets),
             "defects": list(self.defects),
         }

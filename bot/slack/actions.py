@@ -9,7 +9,6 @@ completely done. Only opening a modal happens at once, because Slack's trigger l
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,7 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import audit
-from bot.clock import Clock
+from bot.clock import Clock, pause
 from bot.config import Settings
 from bot.deadlines import close_deadlines
 from bot.logs import kv
@@ -138,8 +137,7 @@ class SlackEventProcessor:
                 log.exception(kv("slack.events.error", error=type(exc).__name__))
                 count = 0
             if count == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.poll_seconds)
+                await pause(stop, self.settings.poll_seconds)
         log.info(kv("slack.events.stop", worker=self.worker))
 
     async def idle(self) -> None:

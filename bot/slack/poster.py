@@ -19,7 +19,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import and_, exists, func, or_, select, update
 
-from bot.clock import Clock
+from bot.clock import Clock, pause
 from bot.config import Settings
 from bot.logs import kv
 from bot.slack import ids
@@ -189,9 +189,9 @@ class SlackPoster:
                 wait = idle
                 if self.paused_until is not None:
                     wait = max((self.paused_until - self.clock.now()).total_seconds(), 0.05)
-                await _sleep(stop, None, min(wait, MAX_OUTAGE_PAUSE))
+                await pause(stop, min(wait, MAX_OUTAGE_PAUSE))
             elif result.posted + result.failed == 0:
-                await _sleep(stop, self._wake, idle)
+                await pause(stop, idle, self._wake)
         log.info(kv("slack.poster.stop", worker=self.worker))
 
     def _pause(self, failure: Failure) -> None:
@@ -492,14 +492,3 @@ class SlackPoster:
 
 def _with_thread(snapshot: TicketSnapshot, channel: str, ts: str) -> TicketSnapshot:
     return replace(snapshot, thread=(channel, ts))
-
-
-async def _sleep(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
-    waiters = [asyncio.create_task(stop.wait())]
-    if wake is not None:
-        waiters.append(asyncio.create_task(wake.wait()))
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()

@@ -14,11 +14,16 @@ def _insert(conn: AsyncConnection, table: Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+def insert_ignoring(conn: AsyncConnection, table: Table, keys: Iterable[str]) -> Any:
+    """An INSERT that skips rows whose ``keys`` exist already (for one row or executemany)."""
+    return _insert(conn, table).on_conflict_do_nothing(index_elements=list(keys))
+
+
 async def insert_ignore(
     conn: AsyncConnection, table: Table, values: Mapping[str, Any], keys: Iterable[str]
 ) -> Any | None:
     """Insert a row unless one with the same ``keys`` exists; the new primary key or None."""
-    stmt = _insert(conn, table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+    stmt = insert_ignoring(conn, table, keys).values(**values)
     pk = next(iter(table.primary_key.columns))
     result = await conn.execute(stmt.returning(pk))
     row = result.first()

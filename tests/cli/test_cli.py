@@ -206,3 +206,27 @@ def test_run_serves_until_sigterm_and_stops_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     assert "event=desk.stopping signal=SIGTERM" in err and "event=desk.stop " in err
     assert "event=pipeline.decided" in err
+
+
+def test_roles_split_the_work_between_processes(tmp_path: Path) -> None:
+    maildir = tmp_path / "mail"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1").write_bytes(
+        buyer_mail("領収書の発行をお願いできますか。", subject="領収書")
+    )
+    env = {
+        "MADOGUCHI_MAILBOX": f"maildir:{maildir}",
+        "MADOGUCHI_OUTBOX": f"files:{tmp_path / 'out'}",
+        "MADOGUCHI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+    }
+    reader = madoguchi("run", "--once", env={**env, "MADOGUCHI_ROLES": "ingest"}, cwd=tmp_path)
+    assert reader.returncode == 0, reader.stderr
+    assert json.loads(reader.stdout.strip().splitlines()[-1])["ingested"] == 1
+    assert json.loads(reader.stdout.strip().splitlines()[-1])["processed"] == 0
+    worker = madoguchi("run", "--once", env={**env, "MADOGUCHI_ROLES": "decide,send"}, cwd=tmp_path)
+    assert worker.returncode == 0, worker.stderr
+    summary = json.loads(worker.stdout.strip().splitlines()[-1])
+    assert (summary["ingested"], summary["processed"]) == (0, 1)
+    bad = madoguchi("run", "--once", env={**env, "MADOGUCHI_ROLES": "cook"}, cwd=tmp_path)
+    assert bad.returncode == 2 and "MADOGUCHI_ROLES" in bad.stderr
