@@ -37,7 +37,13 @@ _HUMAN_CUES: Final = frozenset(
     }
 )
 _HUMAN_CUE_FLOOR: Final = 0.05
-_THANKS_FLOOR: Final = 0.05
+# Cues of an action on the order only a person can take (change, cancel, return, refund, a
+# wrong item) or of a question only a person can answer (restocking): whatever the model
+# thinks of them, the mail goes to an agent.
+_HUMAN_ONLY_CUES: Final = frozenset(
+    {"change_request", "cancel", "return", "refund", "wrong_item", "restock"}
+)
+_THANKS_FLOOR: Final = 0.2
 _CUE_OTHER_FLOOR: Final = 0.05
 _LONG_MAIL: Final = 400
 _ASK_INTENTS: Final = _HUMAN_CUES | AUTO_INTENTS
@@ -95,8 +101,17 @@ _SHOP_WORDS: Final = frozenset(
         "shipped",
         "quotation",
         "purchase",
+        "レシート",
+        "見積もり_書",
+        "配達_員",
+        "arrive",
+        "arrival",
+        "quote",
+        "carrier",
     )
 )
+# Polite endings and request helpers: a mail's register even when its text is in katakana.
+_POLITE_NAMES: Final = frozenset({"x:です", "x:ます", "x:下さる", "x:頂く", "x:願う"})
 
 
 @dataclass(frozen=True)
@@ -128,8 +143,9 @@ def prepare(subject: str, text: str) -> PreparedMail:
 def _readable(name: str, features: MailFeatures) -> str:
     """A feature name as an agent reads it: the cue's phrase, the lemma, the predicate."""
     kind, _, rest = name.partition(":")
-    if kind in ("c", "cs", "cr") and rest in features.cues:
-        return features.cues[rest][1]
+    cue, bar, flag = rest.partition("|")
+    if kind in ("c", "cs", "cr") and cue in features.cues:
+        return features.cues[cue][1] + bar + flag
     if kind == "f":
         return f"[{rest}]"
     if kind == "s":
@@ -148,9 +164,15 @@ def _auto_blockers(
     blockers = []
     if any(o not in AUTO_INTENTS for o in others):
         blockers.append("second-ask-needs-agent")
-    # A cue for an ask only a human can answer counts when the model gives it some weight too.
-    if any(probability[i] >= _HUMAN_CUE_FLOOR for i in cue_intents & _HUMAN_CUES):
+    # A cue for an ask only a human can answer counts when the model gives it some weight too,
+    # or when the mail asks several questions (the other one is likely that ask).
+    human_cues = cue_intents & _HUMAN_CUES
+    if any(probability[i] >= _HUMAN_CUE_FLOOR for i in human_cues) or (
+        human_cues and "f:questions>1" in mail.features.names
+    ):
         blockers.append("cue-of-an-ask-the-bot-cannot-answer")
+    if any(n in _HUMAN_ONLY_CUES for n in mail.features.cues if n not in mail.features.negated):
+        blockers.append("asks-what-only-a-person-can-do")
     if "angry_mild" in cue_intents:
         blockers.append("displeasure-words")
     if intent not in cue_intents:
@@ -159,15 +181,23 @@ def _auto_blockers(
         # Nothing asked (a report, thanks, a remark): an agent decides whether to answer.
         blockers.append("no-question")
     # Casual phone mails count when they ask a question ("?") in the shop's words (the cue).
-    mail_like = _MAIL_REGISTER.search(mail.body) or mail.order_ids or mail.tracking_numbers
-    if not mail.features.names & _SHOP_WORDS and not (mail.order_ids or mail.tracking_numbers):
+    names = mail.features.names
+    mail_like = (
+        _MAIL_REGISTER.search(mail.body)
+        or names & _POLITE_NAMES
+        or mail.order_ids
+        or mail.tracking_numbers
+    )
+    # The subject counts: 「配送」 over 「今どこですか」 is about a parcel.
+    shop_words = names & _SHOP_WORDS or mail.features.subject_names & _SHOP_WORDS
+    if not shop_words and not (mail.order_ids or mail.tracking_numbers):
         blockers.append("no-shop-words")
     if probability["thanks"] >= _THANKS_FLOOR:
         blockers.append("may-be-only-thanks")
     if len(mail.body) > _LONG_MAIL:
         # A long mail tells a story; an automatic answer covers one line of it.
         blockers.append("long-mail")
-    if not (mail_like or ("?" in mail.body and len(mail.body) >= 10)):
+    if not (mail_like or "?" in mail.body):
         blockers.append("not-mail-like")
     return blockers
 
@@ -203,11 +233,8 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
     t = model.thresholds
     others = [name for name, p in ranked if name not in (intent, "thanks") and p >= t.other_intent]
     # A cue whose own word is negated (「返品ではありません」) speaks against its intent.
-    cue_intents = {
-        cue.intent
-        for cue, phrase in cues.values()
-        if f"p:{phrase.replace('+', '_').rpartition('_')[2]}|NEG" not in names
-    }
+    negated = mail.features.negated
+    cue_intents = {cue.intent for name, (cue, _) in cues.items() if name not in negated}
     # Further asks: likely enough by the model, or named by a cue the model does not rule out.
     probability = dict(zip(model.intents, probs, strict=True))
     for cue_intent in sorted(cue_intents & _ASK_INTENTS, key=lambda i: -probability[i]):

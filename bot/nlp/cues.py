@@ -6,7 +6,8 @@ the way a person reads it and resolved once, on first use, into features of
 
 - ``返品`` or ``配達完了``: the phrase's lemmas, consecutive (``w:配達_完了``);
 - ``p:届く|NEG``: a predicate feature as it is (「届いていない」「届きません」), and
-  likewise form features such as ``f:ask``;
+  likewise form features such as ``f:ask`` and lemma features such as ``w:遅い_過ぎ`` (for
+  forms the tagger reads differently alone and in a sentence);
 - ``住所 + 変更``: all parts somewhere in the same mail.
 
 Cues become features of the linear model (which learns how much each one counts) and are
@@ -18,6 +19,7 @@ Matching is set look-ups on features the tokeniser produced anyway: no extra pas
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from functools import cache
 from typing import Final, NamedTuple
 
@@ -49,7 +51,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "when_arrive",
         "shipping_status",
         "いつ + p:届く|Q; いつ + 届く; いつ + 到着; いつ + 発送; いつ + 出荷; いつ頃; いつ + 着く; "
-        "到着予定; お届け予定; 届く予定; 目処; 目途; when will; when can i; how long; expected delivery; 今週中 + 届く; いつ + 来る; 間に合う; いつまで; 今 + 何処; 何処 + 荷物; 荷物 + 何処; when + arrive; when + ship; arrive by; get here; 何日 + 届く; 何日 + 到着; 何日 + 発送; 目安; 届く + 感じ; 発送 + いつ",
+        "p:届く|Q; p:着く|Q; p:到着|Q; まだですか; 到着予定; お届け予定; 届く予定; 目処; 目途; when will; when can i; how long; expected delivery; 今週中 + 届く; いつ + 来る; 間に合う; いつまで; 今 + 何処; 何処 + 荷物; 荷物 + 何処; when + arrive; when + ship; arrive by; get here; 何日 + 届く; 何日 + 到着; 何日 + 発送; 目安; 届く + 感じ; 発送 + いつ",
     ),
     _c(
         "shipping_state",
@@ -112,7 +114,9 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "change_request",
         "change_order",
-        "p:変更|REQ; p:変更|Q; 変更 + 可能; 変える + p:欲しい|REQ; change my; change the",
+        "p:変更|REQ; p:変更|Q; 変更 + 可能; 変える + p:欲しい|REQ; change my; change the; "
+        "p:保留|REQ; p:遅らせる|REQ; p:延期|REQ; p:ずらす|REQ; p:指定|REQ; p:同封|NEG; "
+        "p:止める|REQ; p:変える|REQ; p:入れる|NEG + f:ask; hold the; delay the; postpone",
     ),
     # -- cancel
     _c(
@@ -184,6 +188,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "適合; 使い方; 使用方法; 取り付け; 保証期間; 保証 + 何; 耐熱; 防水; 電圧; compatible; "
         "specification; specs; dimensions; warranty; how to use; waterproof; does it; 製; 別売り; 付属 + p:為る|Q; 何色; 何 + 色; どちら + 良い; 電子レンジ; 食洗機; p:使える|Q; 本体のみ; 対象年齢; 何歳; 保証書; 修理; 交換 + 頻度; セット内容; 説明書 + pdf; 使用 + 可能; does it come; can i use; will it fit; 幅; 奥行き; 手入れ; 日本語 + 説明書; 説明書 + 付く; 付く + p:付く|Q; p:付く|Q; 洗える; 素材; サイズ + 教える; 合う + p:合う|Q; 何cm; 色 + 種類; 予約; 発売; 新作; 違い; 比較; 充電時間; 洗濯; 設置; 組み立てる + 方法; 純正; 替え; 別売; 対応 + 機種; p:使える|Q; p:入る|Q; 入る + サイズ; difference between; how many; which one; 取扱説明書; 使用期限; 賞味期限; 消費期限; 原材料; アレルギー; 男女兼用; カラー展開; does it work with; instructions; manual; battery life; voltage; made in; material; size chart",
     ),
+    _c("restock", "product_question", "再入荷; 再販; 再生産; back in stock; restock; restocked"),
     _c("bulk", "product_question", "まとめ買い; 大量; 法人; 個以上; bulk; wholesale price"),
     # -- invoice
     _c(
@@ -260,7 +265,8 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "unanswered",
         "angry",
-        "p:返事|NEG; p:返信|NEG; p:連絡|NEG; 返事 + p:来る|NEG; 返信 + p:来る|NEG; 連絡 + p:来る|NEG; 無視; "
+        "p:返事|NEG; p:返信|NEG; p:反応|NEG; p:回答|NEG; p:返答|NEG; 返信 + p:頂く|NEG; "
+        "回答 + p:頂く|NEG; 返事 + p:来る|NEG; 返信 + p:来る|NEG; 無視; "
         "何度; 再三; 音沙汰; 前回 + 連絡; no reply; no response; no answer; ignored; ignoring; "
         "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事して",
     ),
@@ -269,6 +275,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "angry",
         "いい加減; 良い + 加減; ふざける; 最悪; 詐欺; 許す + p:許す|NEG; 信じる + p:信じる|NEG; 二度と; 不誠実; ありえない; あり得ない;"
         " unacceptable; ridiculous; terrible; worst; scam; fraud; furious; never again; 嘘; 嘘吐き;"
+        " 取り引き + 見直し; 取り引き + 兼ねる; 責任 + 取る;"
         " 遅すぎる; ゴミ; どうしてくれる; 金 + 返す; 今すぐ; 直ちに; 酷すぎる; do you even; or i will; 待たせる; 嘘つき;"
         " 遅い + 過ぎ; how many times; 何回 + 言う; 何度 + 言う; disgusted; fed up; waste of money; terrible service",
     ),
@@ -277,7 +284,23 @@ CUES: Final[tuple[Cue, ...]] = (
         "angry_mild",
         "怒る; 酷い; 誠意; p:納得|NEG; 早急; 至急; 迷惑; 不愉快; 困る; 責任; !!; angry; disappointed; asap;"
         " immediately; がっかり; 信用 + p:出来る|NEG; もう + 良い; 遅い + 過ぎる; 何で; 何故; 危ない; 危険; 早く + 調べる; 誠意; 不信;"
-        " 憤る; 不満; refund me; 返事して; どうなって; 断る; おかしい; 規約; 説明して; もういいです; 遅れる + 要る; 依然; 依然として; 未だに; 経つ + 未だ; 経つ + p:届く|NEG; 経つ + 依然",
+        " 憤る; 不満; refund me; 返事して; どうなって; 断る; おかしい; 規約; 説明して; もういいです; 遅れる + 要る",
+    ),
+    # -- waiting: signs of a long wait or of no news, which an angry mail often has and a
+    # patient one sometimes; the models weigh them, no rule acts on them alone.
+    _c(
+        "waiting",
+        "waiting",
+        "依然; 依然として; 未だに; 経つ + 未だ; 経つ + p:届く|NEG; 経つ + 依然; p:連絡|NEG; "
+        "連絡 + p:来る|NEG; 過ぎる + 予定; 過ぎる + p:届く|NEG; still waiting; been waiting",
+    ),
+    _c(
+        "impatience",
+        "angry_mild",
+        "たのに; たよね; いつになったら; w:遅い_過ぎ; 疾っく; 今日中 + x:下さる; 本日中 + x:下さる; 直ぐ + 送る; 直ぐ + 下さる; "
+        "早い + 為る + て; 早い + 送る; 早い + 返す; 催促; 回目; 度目; 二度 + 問い合わせ; 2度 + 問い合わせ; "
+        "どういう事; 何 + 度 + も; 回 + も; 前回 + も; 約束; 弁償; again; times; right now; "
+        "unprofessional; misleading; spam; fix it; at your cost; giving you",
     ),
     # -- form: a question or request outside the closing formulas (features.py finds it)
     _c(
@@ -301,7 +324,7 @@ class CueTable(NamedTuple):
 
 
 def _phrase_features(phrase: str) -> frozenset[str]:
-    if phrase.startswith(("p:", "f:")):
+    if phrase.startswith(("p:", "f:", "w:", "x:")):
         return frozenset({phrase})
     words = tokenize_english(phrase) if phrase.isascii() else tokenize(phrase)
     lemmas = words.lemmas
@@ -332,18 +355,40 @@ def cue_table() -> CueTable:
     return CueTable(single, conjunctions, heads)
 
 
-def cue_hits(names: set[str]) -> dict[str, tuple[Cue, str]]:
-    """The cues whose triggers are among ``names``, each with the first trigger that fired."""
+class CueHit(NamedTuple):
+    """A cue found in a mail: the trigger phrase quoted for it, and whether it is negated."""
+
+    cue: Cue
+    phrase: str
+    # Every trigger of the cue that fired is negated (「返品ではありません」).
+    negated: bool
+
+
+def _never(phrase: str) -> bool:
+    return False
+
+
+def cue_hits(names: set[str], negated: Callable[[str], bool] = _never) -> dict[str, CueHit]:
+    """The cues whose triggers are among ``names``.
+
+    Each comes with the first trigger that fired, preferring one that ``negated`` does not
+    reject; the cue counts as negated only when all of its triggers that fired are.
+    """
     table = cue_table()
-    found: dict[str, tuple[Cue, str]] = {}
+    found: dict[str, CueHit] = {}
+
+    def add(cue: Cue, phrase: str) -> None:
+        known = found.get(cue.name)
+        if known is None or (known.negated and not negated(phrase)):
+            found[cue.name] = CueHit(cue, phrase, negated(phrase))
+
     # Sorted, so that the phrase quoted for a cue does not depend on the set's order.
     for name in sorted(names & table.single.keys()):
         for index in table.single[name]:
-            cue = CUES[index]
-            found.setdefault(cue.name, (cue, name.partition(":")[2]))
+            add(CUES[index], name.partition(":")[2])
     for key in sorted(names & table.conjunctions.keys()):
         for needed, index in table.conjunctions[key]:
-            cue = CUES[index]
-            if cue.name not in found and needed <= names:
-                found[cue.name] = (cue, "+".join(sorted(n.partition(":")[2] for n in needed)))
+            known = found.get(CUES[index].name)
+            if (known is None or known.negated) and needed <= names:
+                add(CUES[index], "+".join(sorted(n.partition(":")[2] for n in needed)))
     return found

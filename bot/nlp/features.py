@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from bot.nlp.cues import Cue, cue_hits, cue_table
-from bot.nlp.respell import respell
-from bot.nlp.tokens import TokenizedText, tokenize, tokenize_english
+from bot.nlp.respell import respell, unkatakana
+from bot.nlp.tokens import TokenizedText, is_dictionary_word, tokenize, tokenize_english
 
 _JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _KANA: Final = re.compile(r"[\u3040-\u30ff]")
@@ -29,10 +29,15 @@ _SUBJECT_NOISE: Final = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|転送|返信)\s*[:�
 _PUNCTUATION: Final = frozenset("。、，．・「」『』（）()[]【】〈〉《》\"'“”‘’:;：；…‥〜-―—/／\n")
 # Where a clause scan stops: a noun, another content predicate, punctuation, a question mark.
 _STOP: Final = re.compile(r"[nCEq]")
-# Predicate heads in the role codes: content verbs, and nouns that a light verb, a negation
-# or a verb of existence follows (through up to three linking particles).
-_HEADS: Final = re.compile(r"C|nK{0,3}(?=[LNXC])")
+# Predicate heads in the role codes: content verbs, nouns that a light verb, a negation or a
+# verb of existence follows (through up to three linking particles), and nouns a request
+# helper follows directly (変更いただけますか, 確認ください).
+_HEADS: Final = re.compile(r"C|nK{0,3}(?=[LNXC])|n(?=R)")
 _SCAN: Final = 8
+# か asks unless a particle follows it: 「届くかと心配」「届くかは分からない」「届くかも」.
+_QUESTION: Final = re.compile(r"Q(?!K)")
+# One question: か, a question mark, or both (「届きますか？」).
+_QUESTIONS: Final = re.compile(r"Q(?!K)q?|q")
 CHAR_GRAMS = False
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
@@ -57,6 +62,10 @@ class MailFeatures:
     cues: dict[str, tuple[Cue, str]] = field(default_factory=dict)
     language: str = "ja"
     asks: bool = False
+    # Cues whose own word is negated (「キャンセルはしません」「不良ではありません」).
+    negated: set[str] = field(default_factory=set)
+    # The subject's own lemma and predicate features (the subject's cues are in ``names``).
+    subject_names: set[str] = field(default_factory=set)
 
 
 def language_of(text: str) -> str:
@@ -85,7 +94,7 @@ def _mood_of(segment: str) -> tuple[str, ...]:
         flags.append("PAST")
     if "R" in segment:
         flags.append("REQ")
-    if "Q" in segment or "q" in segment:
+    if "q" in segment or _QUESTION.search(segment):
         flags.append("Q")
     return tuple(flags)
 
@@ -124,7 +133,9 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
             continue
         for flag in _mood(codes, start):
             names.add(f"p:{lemmas[m.start()]}|{flag}")
-    asks = "q" in codes or "Q" in codes
+    asks = "q" in codes or _QUESTION.search(codes) is not None
+    if asks and len(_QUESTIONS.findall(codes)) > 1:
+        names.add("f:questions>1")
     position = codes.find("R")
     while position >= 0 and not asks:
         # Not a request: a closing (よろしくお願いします), something already done
@@ -157,6 +168,8 @@ def _english_features(tokens: TokenizedText, names: set[str]) -> bool:
             negated -= 1
         elif w in _EN_PAST and i and words[i - 1] not in ("not", "be", "been"):
             names.add(f"p:{w}|PAST")
+    if words.count("?") > 1:
+        names.add("f:questions>1")
     return "?" in words or bool(_EN_REQUEST.intersection(words))
 
 
@@ -165,7 +178,12 @@ def _text_features(text: str, language: str, names: set[str]) -> bool:
         return False
     if language == "en":
         return _english_features(tokenize_english(text), names)
-    return _japanese_features(tokenize(respell(text)), names)
+    return _japanese_features(tokenize(respell(unkatakana(text, is_dictionary_word))), names)
+
+
+def _negated(phrase: str, names: set[str]) -> bool:
+    """Whether the last word of a cue's phrase heads a negated clause in ``names``."""
+    return f"p:{phrase.replace('+', '_').rpartition('_')[2]}|NEG" in names
 
 
 def clean_subject(subject: str) -> str:
@@ -184,21 +202,33 @@ def extract(subject: str, body: str) -> MailFeatures:
         names.update([f"g:{low[i : i + 2]}" for i in range(len(low) - 1)])
     if features.asks:
         names.add("f:ask")
-    features.cues = cue_hits(names)
-    names.update([f"c:{name}" for name in features.cues])
+    for name, hit in cue_hits(names, lambda phrase: _negated(phrase, names)).items():
+        features.cues[name] = (hit.cue, hit.phrase)
+        if hit.negated:
+            features.negated.add(name)
+            names.add(f"c:{name}|NEG")
+        else:
+            names.add(f"c:{name}")
     cleaned = clean_subject(subject)
     # A reply's subject is usually the seller's own (「Re: 発送のお知らせ」): weigh it apart.
     prefix = "cs:" if cleaned == subject.strip() else "cr:"
     subject = cleaned
     if subject:
-        subject_names: set[str] = set()
+        subject_names = features.subject_names
         subject_language = language_of(subject)
         _text_features(subject.lower() if subject_language == "en" else subject,
                        subject_language, subject_names)  # fmt: skip
-        for name, (cue, phrase) in cue_hits(subject_names).items():
-            if cue.intent not in ("ask", "angry"):
+        found = cue_hits(subject_names, lambda phrase: _negated(phrase, subject_names))
+        for name, hit in found.items():
+            if hit.cue.intent in ("ask", "angry"):
+                continue
+            if hit.negated:
+                names.add(f"{prefix}{name}|NEG")
+                if name not in features.cues:
+                    features.negated.add(name)
+            else:
                 names.add(f"{prefix}{name}")
-                features.cues.setdefault(name, (cue, phrase))
+            features.cues.setdefault(name, (hit.cue, hit.phrase))
     names.add(f"f:lang={language}")
     length = len(body)
     names.add("f:len<40" if length < 40 else ("f:len<200" if length < 200 else "f:len>=200"))

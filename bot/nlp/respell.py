@@ -9,6 +9,7 @@ in hiragana; the katakana forms are derived. Half-width kana are already full-wi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 _HIRAGANA_TO_KANJI: Final[dict[str, str]] = {
@@ -32,6 +33,11 @@ _HIRAGANA_TO_KANJI: Final[dict[str, str]] = {
     "せいきゅう": "請求", "ふりょうひん": "不良品", "はそん": "破損",
     "ありがとうございました": "有難うございました", "ありがとうございます": "有難うございます",
     "ふりこんだ": "振り込んだ", "ふりこみ": "振込", "せつめいしょ": "説明書", "にほんご": "日本語",
+    "はっこう": "発行", "かぶしきがいしゃ": "株式会社", "ついせきばんごう": "追跡番号",
+    "でんぴょう": "伝票", "おとどけ": "お届け", "よていび": "予定日", "ふざいひょう": "不在票",
+    "てきかくせいきゅうしょ": "適格請求書", "とうろくばんごう": "登録番号",
+    "とどき": "届き", "とどい": "届い", "とどか": "届か", "とどけ": "届け", "でんち": "電池",
+    "じゅうでん": "充電", "はいそう": "配送", "ほんとう": "本当", "てすと": "テスト",
 }  # fmt: skip
 
 
@@ -79,3 +85,38 @@ _PATTERN: Final = re.compile(_trie_pattern(list(_TABLE)))
 def respell(text: str) -> str:
     """``text`` with known kana spellings of shop words replaced by their kanji."""
     return _PATTERN.sub(lambda m: _TABLE[m.group()], text)
+
+
+_HIRAGANA: Final = re.compile(r"[ぁ-ゖ]")
+_KATAKANA: Final = re.compile(r"[ァ-ヺ]")
+_KANJI: Final = re.compile(r"[\u3400-\u9fff]")
+_KATAKANA_RUN: Final = re.compile(r"[ァ-ヺー]+")
+
+
+def _hiragana(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def written_in_katakana(text: str) -> bool:
+    """Whether ``text`` is Japanese written in katakana throughout (old phones' half-width
+    kana, after normalisation), where kanji and hiragana would normally be."""
+    katakana = len(_KATAKANA.findall(text))
+    if katakana < 4 or len(_HIRAGANA.findall(text)) * 20 > katakana:
+        return False
+    return katakana >= len(_KANJI.findall(text))
+
+
+def unkatakana(text: str, is_word: Callable[[str], bool]) -> str:
+    """A katakana-written ``text`` with its katakana in hiragana, word runs the dictionary
+    knows as they are (loanwords: キャンセル, レシート; runs of three letters or more, as
+    the short ones are particles and endings: ヲ, ハ, デス); other text unchanged.
+
+    The dictionary reads 「シテクダサイ」 or 「マダデスカ」 as unknown nouns, so the grammar
+    (a request, a question, a negation) would be lost; in hiragana it is read as usual.
+    """
+    if not written_in_katakana(text):
+        return text
+    return _KATAKANA_RUN.sub(
+        lambda m: m.group() if len(m.group()) >= 3 and is_word(m.group()) else _hiragana(m.group()),
+        text,
+    )

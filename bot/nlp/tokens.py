@@ -39,7 +39,8 @@ _CONTINUING_POS: Final = frozenset({"助詞", "助動詞", "接尾辞"})
 # Formal nouns carry grammar, not content: 「キャンセルするつもりはありません」「届くはずです」.
 _FORMAL_NOUNS: Final = frozenset({"事", "積り", "筈", "訳", "所", "物", "の"})
 _LINKS: Final = frozenset({"が", "は", "も", "に", "と", "で", "じゃ", "だ", "では"})
-_EXISTENCE: Final = frozenset({"有る", "成る"})
+# ございます is the polite 有る: 「在庫がございません」 negates like 「在庫がありません」.
+_EXISTENCE: Final = frozenset({"有る", "成る", "御座る"})
 
 
 class Analysis(NamedTuple):
@@ -153,6 +154,14 @@ def tokenize(text: str) -> TokenizedText:
     # zip transposes the analyses into three columns in C.
     lemmas, codes, names = zip(*found, strict=True)
     return TokenizedText(lemmas, "".join(codes), names)
+
+
+def is_dictionary_word(text: str) -> bool:
+    """Whether the dictionary reads ``text`` as one word it knows (with a lemma)."""
+    output = tagger().parse(text)
+    if not output or "\n" in output:
+        return False
+    return output.split("\t")[1] not in ("", "*")
 
 
 def tokenize_english(text: str) -> TokenizedText:
