@@ -107,7 +107,7 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "change_item",
         "change_order",
-        "色 + 変更; カラー + 変更; サイズ + 変更; 数量 + 変更; 個数 + 変更; 追加 + 注文; 同梱; まとめる + 発送; "
+        "色 + 変更; カラー + 変更; 色 + 変える; サイズ + 変える; サイズ + 変更; 数量 + 変更; 個数 + 変更; 追加 + 注文; 同梱; まとめる + 発送; "
         "一緒 + 発送; ギフト; ラッピング; 包装; 熨斗; change + size; change + colour; change + color; "
         "change + quantity; gift wrap; gift; 一緒 + 送る; まとめる + 送る; 纏める; ship them together; combine; together in one; 定期便; 変えられる; 個数 + 増やす; 数 + 増やす; 数 + 減らす; 追加注文; 追加 + 為る; 名入れ; add + item; add one more; different colour; different color; switch to; add another; instead of",
     ),
@@ -116,7 +116,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "change_order",
         "p:変更|REQ; p:変更|Q; 変更 + 可能; 変える + p:欲しい|REQ; change my; change the; "
         "p:保留|REQ; p:遅らせる|REQ; p:延期|REQ; p:ずらす|REQ; p:指定|REQ; p:同封|NEG; "
-        "p:止める|REQ; p:変える|REQ; p:入れる|NEG + f:ask; hold the; delay the; postpone",
+        "p:止める|REQ; p:変える|REQ; p:変える|Q; p:入れる|NEG + f:ask; hold the; delay the; postpone",
     ),
     # -- cancel
     _c(
@@ -376,19 +376,22 @@ def cue_hits(names: set[str], negated: Callable[[str], bool] = _never) -> dict[s
     """
     table = cue_table()
     found: dict[str, CueHit] = {}
-
-    def add(cue: Cue, phrase: str) -> None:
-        known = found.get(cue.name)
-        if known is None or (known.negated and not negated(phrase)):
-            found[cue.name] = CueHit(cue, phrase, negated(phrase))
-
     # Sorted, so that the phrase quoted for a cue does not depend on the set's order.
     for name in sorted(names & table.single.keys()):
+        phrase = name.partition(":")[2]
+        is_negated = negated(phrase)
         for index in table.single[name]:
-            add(CUES[index], name.partition(":")[2])
+            cue = CUES[index]
+            known = found.get(cue.name)
+            if known is None or (known.negated and not is_negated):
+                found[cue.name] = CueHit(cue, phrase, is_negated)
     for key in sorted(names & table.conjunctions.keys()):
         for needed, index in table.conjunctions[key]:
-            known = found.get(CUES[index].name)
+            cue = CUES[index]
+            known = found.get(cue.name)
             if (known is None or known.negated) and needed <= names:
-                add(CUES[index], "+".join(sorted(n.partition(":")[2] for n in needed)))
+                phrase = "+".join(sorted(n.partition(":")[2] for n in needed))
+                is_negated = negated(phrase)
+                if known is None or not is_negated:
+                    found[cue.name] = CueHit(cue, phrase, is_negated)
     return found

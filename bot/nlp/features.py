@@ -92,7 +92,9 @@ def _mood_of(segment: str) -> tuple[str, ...]:
         flags.append("NEG")
     elif "P" in segment:
         flags.append("PAST")
-    if "R" in segment:
+    # 「キャンセルしないでください」 asks that something not be done: the clause is negated,
+    # not a request for it.
+    if "R" in segment and not ("N" in segment and segment.index("N") < segment.index("R")):
         flags.append("REQ")
     if "q" in segment or _QUESTION.search(segment):
         flags.append("Q")

@@ -158,8 +158,10 @@ def model_to_json(model: IntentModel, extra: dict[str, Any] | None = None) -> di
         "options": model.options,
         **(extra or {}),
         "angry_bias": round(model.angry_bias, 4),
-        "angry_weights": {k: round(v, 3) for k, v in sorted(model.angry_weights.items())},
-        "weights": {k: [round(w, 3) for w in v] for k, v in sorted(model.weights.items())},
+        # Two decimals: a mail's hundred features then move a score by ~0.05 at most, and
+        # no decision on the training mails changes; the file is a seventh smaller.
+        "angry_weights": {k: round(v, 2) for k, v in sorted(model.angry_weights.items())},
+        "weights": {k: [round(w, 2) for w in v] for k, v in sorted(model.weights.items())},
     }  # fmt: skip
 
 

@@ -221,9 +221,9 @@ def fit(
     names = list(vocab)
     # Tiny weights change no decision; dropping them keeps the committed file small.
     weights = {
-        n: tuple(float(v) for v in w[i]) for i, n in enumerate(names) if np.abs(w[i]).max() >= 0.01
+        n: tuple(float(v) for v in w[i]) for i, n in enumerate(names) if np.abs(w[i]).max() >= 0.02
     }
-    angry_weights = {n: float(aw[i]) for i, n in enumerate(names) if abs(aw[i]) >= 0.01}
+    angry_weights = {n: float(aw[i]) for i, n in enumerate(names) if abs(aw[i]) >= 0.02}
     return IntentModel(
         intents=INTENTS,
         bias=tuple(float(v) for v in b),

@@ -1,0 +1,115 @@
+"""The model's scoring, the training matrix, and the batch's memory housekeeping."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bot.nlp.batch as batch
+from bot.mail.quotes import new_text
+from bot.nlp import dictpages
+from bot.nlp.batch import classify_records
+from bot.nlp.model import IntentModel, Thresholds, model_from_json, model_to_json
+from bot.nlp.tokens import tagger
+from bot.nlp.train import _Sparse
+from bot.nlp.understanding import understand
+from tests.nlp.conftest import REPO
+
+INTENTS = ("a", "b", "c")
+
+
+def _model() -> IntentModel:
+    return IntentModel(
+        intents=INTENTS,
+        bias=(0.1, -0.2, 0.0),
+        weights={"w:x": (1.0, 0.0, -1.0), "w:y": (0.5, 0.5, 2.0)},
+        angry_bias=-1.0,
+        angry_weights={"w:y": 0.75, "w:z": 2.0},
+        temperature=0.8,
+        thresholds=Thresholds(auto=0.6),
+    )
+
+
+def test_scores_are_the_softmax_of_the_raw_weights() -> None:
+    model = _model()
+    scores = model.score({"w:x", "w:y", "w:unknown"})
+    logits = [0.1 + 1.0 + 0.5, -0.2 + 0.0 + 0.5, 0.0 - 1.0 + 2.0]
+    exps = [math.exp(v / 0.8) for v in logits]
+    expected = [e / sum(exps) for e in exps]
+    assert scores.probabilities == pytest.approx(expected)
+    assert scores.angry == pytest.approx(1 / (1 + math.exp(-(-1.0 + 0.75))))
+
+
+def test_a_mail_with_no_known_feature_gets_the_bias() -> None:
+    scores = _model().score({"w:nothing"})
+    assert scores.angry == pytest.approx(1 / (1 + math.exp(1.0)))
+    assert scores.probabilities.index(max(scores.probabilities)) == 0
+
+
+def test_contributions_are_features_above_the_average_intent() -> None:
+    model = _model()
+    scores = model.score({"w:x", "w:y", "w:z"})
+    # w:y pushes c by 2.0 - 1.0 = 1.0, w:x pushes c by -1.0 - 0.0 (below the mean).
+    assert model.contributions(scores, "c", 5) == ["w:y"]
+    assert model.contributions(scores, "a", 1) == ["w:x"]
+    assert model.angry_contributions(scores, 5) == ["w:z", "w:y"]
+
+
+def test_the_json_form_round_trips() -> None:
+    model = _model()
+    again = model_from_json(model_to_json(model))
+    names = {"w:x", "w:y", "w:z"}
+    assert again.score(names).probabilities == pytest.approx(model.score(names).probabilities)
+    assert again.thresholds == model.thresholds
+
+
+def test_the_sparse_training_matrix_multiplies_like_a_dense_one() -> None:
+    rng = np.random.default_rng(7)
+    dense = (rng.random((9, 6)) < 0.4).astype(float)
+    dense[4] = 0.0  # an empty row
+    rows, columns = np.nonzero(dense)
+    sparse = _Sparse(9, columns, rows)
+    w = rng.normal(size=(6, 3))
+    g = rng.normal(size=(9, 3))
+    assert np.allclose(sparse.times(w), dense @ w)
+    assert np.allclose(sparse.transposed_times(g, 6), dense.T @ g)
+    assert np.allclose(sparse.times(w[:, 0]), dense @ w[:, 0])
+
+
+linux_only = pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc (Linux)")
+
+
+@linux_only
+def test_the_dictionary_feature_pages_can_be_released() -> None:
+    tagger().parse("注文した商品がまだ届いていません。")
+    assert (dictpages.resident_bytes() or 0) > 0
+    assert dictpages.release_features() > 0
+    # The tagger reads the dropped pages again as if nothing happened.
+    assert understand("", "注文した商品がまだ届いていません。").intent == "shipping_status"
+
+
+@linux_only
+def test_keep_within_acts_only_over_the_limit() -> None:
+    tagger()
+    assert not dictpages.keep_within(1 << 50)
+    assert dictpages.keep_within(0)
+
+
+def test_a_batch_that_releases_memory_gives_the_same_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    train = REPO / "corpus" / "train.jsonl"
+    if not train.exists():
+        pytest.skip("corpus/train.jsonl not found")
+    with train.open(encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines if line.strip()][:120]
+    monkeypatch.setattr(batch, "_ALLOWANCE", 0)
+    monkeypatch.setattr(batch, "_MEMORY_CHECK_EVERY", 7)
+    lines = list(classify_records(records))
+    one_by_one = [
+        understand(r.get("subject") or "", new_text(r["body"])).to_contract(r["id"])
+        for r in records
+    ]
+    assert lines == one_by_one
