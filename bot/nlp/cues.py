@@ -122,7 +122,7 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "cancel",
         "cancel",
-        "キャンセル; 取り消し; 取り消す; cancel; cancellation; cancel my order; 止める + 注文; 要る + p:要る|NEG; 注文 + 取り消す; 注文 + 止める; stop the order; cancel the order; don't want it anymore",
+        "キャンセル; 取り消し; 取り消す; 辞退; 注文 + 撤回; 取り止める; 注文 + 無し; call off; cancel; cancellation; cancel my order; 止める + 注文; 要る + p:要る|NEG; 注文 + 取り消す; 注文 + 止める; stop the order; cancel the order; don't want it anymore",
     ),
     _c(
         "cancel_negated",
@@ -239,12 +239,14 @@ CUES: Final[tuple[Cue, ...]] = (
         "other",
         "営業; 広告; seo; 集客; 御 + 提案; 弊社; 取材; 卸; 代理店; 提携; キャンペーン; ホームページ; "
         "ウェブサイト; 制作; 運用代行; 売り上げ + アップ; 無料 + 相談; 御社; 貴社; パートナー; marketing; "
-        "partnership; promotion; wholesale; press; our company; we offer; agency; services; 代行; 物流; oem; 工場; 資料 + 送る; 御 + 案内 + 提案; 仕入れ; 募集; 求人; アルバイト; 店舗; 店長; インスタ; おすすめ; お勧め; 転居; 懸賞; 分析; レポート; 無料; sns; ふるさと納税; 返礼品; 出品者; http; url; 勝手 + 登録; 注文 + p:為る|NEG; 時間以内 + 更新; フォロワー; コラボ; メルマガ; メールマガジン; 配信 + 停止; 配信停止; 退会; 登録解除; ブログ; アフィリエイト; リンク; 掲載; 応募; 落とし物; 別の店; 他店; 身に覚え; p:注文|NEG; 寄付; 協賛; 寄贈; モニター; 商品提供; 相互リンク; unsubscribe; newsletter; affiliate; sponsor; collaboration; influencer; 採用; 講演; アンケート; business proposal; distributor; interview; hiring",
+        "partnership; promotion; wholesale; press; our company; we offer; agency; services; "
+        "article; journalist; 配信 + 止める; 展示会; 出展; 代行; 物流; oem; 工場; 資料 + 送る; 御 + 案内 + 提案; 仕入れ; 募集; 求人; アルバイト; 店舗; 店長; インスタ; おすすめ; お勧め; 転居; 懸賞; 分析; レポート; 無料; sns; ふるさと納税; 返礼品; 出品者; http; url; 勝手 + 登録; 注文 + p:為る|NEG; 時間以内 + 更新; フォロワー; コラボ; メルマガ; メールマガジン; 配信 + 停止; 配信停止; 退会; 登録解除; ブログ; アフィリエイト; リンク; 掲載; 応募; 落とし物; 別の店; 他店; 身に覚え; p:注文|NEG; 寄付; 協賛; 寄贈; モニター; 商品提供; 相互リンク; unsubscribe; newsletter; affiliate; sponsor; collaboration; influencer; 採用; 講演; アンケート; business proposal; distributor; interview; hiring",
     ),
     _c(
         "account_phish",
         "other",
         "アカウント + 停止; アカウント + 確認; パスワード; ログイン; 当選; verify your account; "
+        "mail system; could not be delivered; undeliverable; returned to sender; mailer-daemon; "
         "suspended; click here",
     ),
     # -- anger and claims
@@ -297,7 +299,7 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "impatience",
         "angry_mild",
-        "たのに; たよね; いつになったら; w:遅い_過ぎ; 疾っく; 今日中 + x:下さる; 本日中 + x:下さる; 直ぐ + 送る; 直ぐ + 下さる; "
+        "たのに; たよね; ませんよね; ないですよね; 本当は; いつになったら; w:遅い_過ぎ; 疾っく; 今日中 + x:下さる; 本日中 + x:下さる; 直ぐ + 送る; 直ぐ + 下さる; "
         "早い + 為る + て; 早い + 送る; 早い + 返す; 催促; 回目; 度目; 二度 + 問い合わせ; 2度 + 問い合わせ; "
         "どういう事; 何 + 度 + も; 回 + も; 前回 + も; 約束; 弁償; again; times; right now; "
         "unprofessional; misleading; spam; fix it; at your cost; giving you",
