@@ -149,10 +149,19 @@ _KEIGO: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"伺ってください"), "お尋ねください"),
     (re.compile(r"お求めやすい"), "お求めになりやすい"),
 )
+# All the pitfalls in one pass; the group that matched says which advice to give.
+_KEIGO_ANY = re.compile("|".join(f"({pattern.pattern})" for pattern, _ in _KEIGO))
 _SASETE = re.compile(r"させて(?:いただ|頂)")
 SASETE_LIMIT = 2  # more than this in one message reads as a pile
 
 _PLACEHOLDER = re.compile(r"[（(【\[]\s*ここに[^）)】\]]{0,20}記入")
+
+
+_CARRIER_DOMAINS = frozenset(
+    (urlsplit(c.tracking_url).hostname or "").lower()
+    for c in carriers.CARRIERS.values()
+    if c.tracking_url
+)
 
 
 def allowed_domains(shop: ShopSettings) -> tuple[str, ...]:
@@ -161,9 +170,8 @@ def allowed_domains(shop: ShopSettings) -> tuple[str, ...]:
     configured ones."""
     found: set[str] = set(_MARKETPLACE_DOMAINS.get(shop.marketplace, ()))
     if shop.tracking_links:
-        templates = [c.tracking_url for c in carriers.CARRIERS.values() if c.tracking_url]
-        templates += list(shop.carrier_tracking_urls.values())
-        found |= {(urlsplit(t).hostname or "").lower() for t in templates}
+        found |= _CARRIER_DOMAINS
+        found |= {(urlsplit(t).hostname or "").lower() for t in shop.carrier_tracking_urls.values()}
     found |= {d.lower().strip() for d in shop.allowed_link_domains}
     found.discard("")
     return tuple(sorted(found))
@@ -253,9 +261,9 @@ def _thank_you_only(text: str, shop: ShopSettings) -> list[Violation]:
 
 def _keigo(text: str) -> list[Violation]:
     found = [
-        Violation("keigo", f"「{m.group(0)}」→「{right}」", m.group(0))
-        for pattern, right in _KEIGO
-        for m in pattern.finditer(text)
+        Violation("keigo", f"「{m.group(0)}」→「{_KEIGO[m.lastindex - 1][1]}」", m.group(0))
+        for m in _KEIGO_ANY.finditer(text)
+        if m.lastindex
     ]
     piles = len(_SASETE.findall(text))
     if piles > SASETE_LIMIT:
