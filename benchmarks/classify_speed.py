@@ -92,8 +92,8 @@ def main() -> None:
     if args.bare_child:
         _bare_child(args.bare_child)
         return
-    from bot.nlp.batch import classify_records
-
+    # The children are started while this process is still small: Linux counts the parent's
+    # peak into a child's ru_maxrss when the child is spawned (vfork) before its exec.
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "mails.jsonl"
         with path.open("w", encoding="utf-8") as out:
@@ -101,6 +101,8 @@ def main() -> None:
                 out.write(json.dumps(mail, ensure_ascii=False) + "\n")
         classify_rss = _peak_rss_mb([sys.executable, "-m", "bot", "classify", "--jsonl", str(path)])
         bare_rss = _peak_rss_mb([sys.executable, __file__, "--bare-child", str(path)])
+
+    from bot.nlp.batch import classify_records
 
     mails = list(iter_mails(args.mails))
     texts = [f"{m['subject']}\n{m['body']}" for m in mails]

@@ -10,11 +10,11 @@ from bot.nlp.dictpages import keep_within, resident_bytes
 from bot.nlp.understanding import Understanding, understand
 
 # How often a batch checks its memory (reading /proc costs ~10 µs; a mail ~150 µs).
-_MEMORY_CHECK_EVERY = 32
+_MEMORY_CHECK_EVERY = 16
 # What a batch may add to the process's resident memory: the tagger's trie, word table and
 # connection matrix (~70 MB once varied text has touched them), the model, the caches, and
 # some room for the dictionary's feature pages between two checks.
-_ALLOWANCE = 100 * 1024 * 1024
+_ALLOWANCE = 90 * 1024 * 1024
 
 
 def _invalid(item_id: Any, problem: str) -> dict[str, Any]:

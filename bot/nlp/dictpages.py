@@ -10,14 +10,16 @@ from this process's page tables (``madvise(MADV_DONTNEED)``) frees nothing anyon
 changes no result, and costs a minor fault when a word's features are read again.
 
 :func:`keep_within` is called by the batch classifier every few dozen mails. It reads
-``/proc/self/statm`` and, over the limit, drops the feature section's pages. Anywhere the
-files or the call are missing (another OS, another dictionary layout) it does nothing.
+``/proc/self/statm`` and, over the limit, drops the feature section's pages (and, should
+that not be enough, the rest of the dictionary's). Anywhere the files or the call are
+missing (another OS, another dictionary layout) it does nothing.
 """
 
 from __future__ import annotations
 
 import ctypes
 import mmap
+import os
 import struct
 from collections.abc import Callable
 from functools import cache
@@ -53,30 +55,39 @@ def _feature_offset(path: Path) -> int | None:
     return _HEADER_SIZE + fields[_TRIE_SIZE_FIELD] + fields[_WORDS_SIZE_FIELD]
 
 
-def _feature_ranges() -> list[tuple[int, int]]:
-    """Address ranges of this process's mappings of the feature strings, page-aligned."""
-    path = Path(unidic_lite.DICDIR) / "sys.dic"
-    offset = _feature_offset(path)
-    if offset is None:
-        return []
-    # The kernel names a mapping by the file's real path.
-    real = str(path.resolve())
-    ranges = []
+def _mappings() -> list[tuple[int, int, int, str]]:
+    """This process's mappings of the dictionary's files: start, end, file offset, file name."""
+    folder = str(Path(unidic_lite.DICDIR).resolve())
+    found = []
     try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
             for line in maps:
                 parts = line.split(maxsplit=5)
-                if len(parts) < 6 or parts[5].strip() != real:
+                # The kernel names a mapping by the file's real path.
+                if len(parts) < 6 or not parts[5].startswith(folder + os.sep):
                     continue
                 start, end = (int(address, 16) for address in parts[0].split("-"))
-                # Where the feature section falls in this mapping (which starts at file offset
-                # parts[2]), rounded up to the next page: a shared page stays.
-                first = start + offset - int(parts[2], 16)
-                first = -(-first // mmap.PAGESIZE) * mmap.PAGESIZE
-                if max(first, start) < end:
-                    ranges.append((max(first, start), end))
+                found.append((start, end, int(parts[2], 16), parts[5].strip().rpartition("/")[2]))
     except (OSError, ValueError):
         return []
+    return found
+
+
+def _feature_ranges() -> list[tuple[int, int]]:
+    """Address ranges of this process's mappings of the feature strings, page-aligned."""
+    offset = _feature_offset(Path(unidic_lite.DICDIR) / "sys.dic")
+    if offset is None:
+        return []
+    ranges = []
+    for start, end, file_offset, name in _mappings():
+        if name != "sys.dic":
+            continue
+        # Where the feature section falls in this mapping, rounded up to the next page: a
+        # page shared with the word table stays.
+        first = start + offset - file_offset
+        first = max(start, -(-first // mmap.PAGESIZE) * mmap.PAGESIZE)
+        if first < end:
+            ranges.append((first, end))
     return ranges
 
 
@@ -94,25 +105,40 @@ def _madvise() -> Callable[[int, int, int], int] | None:
     return madvise
 
 
-def release_features() -> int:
-    """Drop the dictionary's feature pages from this process; the number of bytes advised."""
+def _release(ranges: list[tuple[int, int]]) -> int:
     madvise = _madvise()
     if madvise is None:
         return 0
     released = 0
-    # Read the mappings each time: the tagger may have been built (or rebuilt) since.
-    for start, end in _feature_ranges():
+    for start, end in ranges:
         if madvise(start, end - start, mmap.MADV_DONTNEED) == 0:
             released += end - start
     return released
 
 
-def keep_within(limit: int) -> bool:
-    """Over ``limit`` bytes of resident memory, drop the dictionary's feature pages.
+def release_features() -> int:
+    """Drop the dictionary's feature pages from this process; the number of bytes advised."""
+    # Read the mappings each time: the tagger may have been built (or rebuilt) since.
+    return _release(_feature_ranges())
 
-    Returns whether anything was dropped.
+
+def release_dictionary() -> int:
+    """Drop all of the dictionary's pages (trie, words, features, connection matrix)."""
+    return _release([(start, end) for start, end, _, _ in _mappings()])
+
+
+def keep_within(limit: int) -> bool:
+    """Over ``limit`` bytes of resident memory, drop the dictionary's pages from this process.
+
+    The feature strings go first; if that is not enough, the whole dictionary (whose hot
+    pages every text then faults back in, a few milliseconds' work). Returns whether
+    anything was dropped.
     """
     resident = resident_bytes()
     if resident is None or resident <= limit:
         return False
-    return release_features() > 0
+    released = release_features()
+    resident = resident_bytes()
+    if resident is not None and resident > limit:
+        released += release_dictionary()
+    return released > 0

@@ -88,6 +88,7 @@ def test_the_dictionary_feature_pages_can_be_released() -> None:
     tagger().parse("注文した商品がまだ届いていません。")
     assert (dictpages.resident_bytes() or 0) > 0
     assert dictpages.release_features() > 0
+    assert dictpages.release_dictionary() > dictpages.release_features()
     # The tagger reads the dropped pages again as if nothing happened.
     assert understand("", "注文した商品がまだ届いていません。").intent == "shipping_status"
 
