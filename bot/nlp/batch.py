@@ -9,7 +9,7 @@ from bot.mail.quotes import new_text
 from bot.nlp.dictpages import keep_within, resident_bytes
 from bot.nlp.understanding import Understanding, understand
 
-# How often a batch checks its memory (reading /proc costs ~10 µs; a mail ~150 µs).
+# How often a batch checks its memory (reading /proc costs ~10 µs; a mail ~250 µs).
 _MEMORY_CHECK_EVERY = 16
 # What a batch may add to the process's resident memory: the tagger's trie, word table and
 # connection matrix (~70 MB once varied text has touched them), the model, the caches, and

@@ -3,7 +3,10 @@
 The path: cut leftover quotes → normalise → entities (before tokenising) → features → the
 linear models → the decision rules below. The rules are deliberately few and each guards a
 costly mistake: answering an angry buyer automatically, answering a mail that asks two
-things with half an answer, or closing a mail that asks something as "thanks".
+things with half an answer, answering a request only a person can carry out (a change, a
+cancellation, a return) because it is worded like a shipping question, or closing a mail
+that asks something as "thanks". Each rule was checked on writer folds (one writer's mail
+judged by a model of the other's), the nearest stand-in for mail from new people.
 """
 
 from __future__ import annotations

@@ -253,7 +253,7 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "bad_review",
         "angry",
-        "悪い + 評価; 低 + 評価; 最低 + 評価; 評価 + 下げる; 星 + 1; 星 + 一; 星 + 一つ; "
+        "悪い + 評価; 低 + 評価; 最低 + 評価; 評価 + 下げる; 星 + 1; 星 + 一; 星 + 一つ; 評価 + 1; "
         "negative feedback; negative review; 1 star; "
         "one star; bad review",
     ),
@@ -277,7 +277,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "angry",
         "いい加減; 良い + 加減; ふざける; 最悪; 詐欺; 許す + p:許す|NEG; 信じる + p:信じる|NEG; 二度と; 不誠実; ありえない; あり得ない;"
         " unacceptable; ridiculous; terrible; worst; scam; fraud; furious; never again; 嘘; 嘘吐き;"
-        " 取り引き + 見直し; 取り引き + 兼ねる; 責任 + 取る;"
+        " 取り引き + 見直し; 取り引き + 兼ねる; 責任 + 取る; 信ずる + p:信ずる|NEG; 待たす;"
         " 遅すぎる; ゴミ; どうしてくれる; 金 + 返す; 今すぐ; 直ちに; 酷すぎる; do you even; or i will; 待たせる; 嘘つき;"
         " 遅い + 過ぎ; how many times; 何回 + 言う; 何度 + 言う; disgusted; fed up; waste of money; terrible service",
     ),
@@ -299,6 +299,9 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "impatience",
         "angry_mild",
+        "f:imperative; ちゃんと; きちんと; はっきり + 答える; はっきり + 回答; もう + p:待つ|NEG; w:？_？; w:?_?; "
+        "upset; frustrated; frustrating; annoyed; horrible; awful; waiting forever; "
+        "what is going on; still nothing; money back; "
         "たのに; たよね; ませんよね; ないですよね; 本当は; いつになったら; w:遅い_過ぎ; 疾っく; 今日中 + x:下さる; 本日中 + x:下さる; 直ぐ + 送る; 直ぐ + 下さる; "
         "早い + 為る + て; 早い + 送る; 早い + 返す; 催促; 回目; 度目; 二度 + 問い合わせ; 2度 + 問い合わせ; "
         "どういう事; 何 + 度 + も; 回 + も; 前回 + も; 約束; 弁償; again; times; right now; "

@@ -119,8 +119,10 @@ def _mood(codes: str, start: int) -> tuple[str, ...]:
 
 def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
     """Add lemma, bigram and predicate features; answer whether the text asks something."""
-    lemmas, codes, token_names = tokens
+    lemmas, codes, token_names, imperative = tokens
     names.update(token_names)
+    if imperative:
+        names.add("f:imperative")
     # Bigrams only where a cue phrase may start: the model itself does without them.
     heads = cue_table().bigram_heads
     names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(lemmas) if a in heads])

@@ -50,6 +50,8 @@ class Analysis(NamedTuple):
     code: str
     # The lemma's feature name, built once: ``w:`` for content words, ``x:`` for the rest.
     name: str
+    # A verb in the imperative (「返金しろ」「早く返せ」), not a polite request (ください).
+    imperative: bool = False
 
 
 class TokenizedText(NamedTuple):
@@ -58,12 +60,14 @@ class TokenizedText(NamedTuple):
     lemmas: tuple[str, ...]
     codes: str
     names: tuple[str, ...]
+    # Some content or light verb is in the imperative: rude in a buyer's mail.
+    imperative: bool = False
 
 
-# MeCab formats each token itself as "pos1<TAB>lemma<TAB>surface" (unknown words have no
-# lemma): one C call per text and one short line per token, instead of a Python node object
-# per token and its whole 26-field feature string.
-_FORMAT: Final = r'-O "" -F "%f[0]\t%f[7]\t%m\n" -U "%f[0]\t\t%m\n" -E ""'
+# MeCab formats each token itself as "pos1<TAB>lemma<TAB>conjugated form<TAB>surface"
+# (unknown words have neither lemma nor form): one C call per text and one short line per
+# token, instead of a Python node object per token and its whole 26-field feature string.
+_FORMAT: Final = r'-O "" -F "%f[0]\t%f[7]\t%f[5]\t%m\n" -U "%f[0]\t\t\t%m\n" -E ""'
 
 
 def tagger() -> fugashi.GenericTagger:
@@ -121,7 +125,8 @@ _MAX_ANALYSES: Final = 40_000
 
 def _analyse(line: str) -> Analysis:
     pos, _, rest = line.partition("\t")
-    raw_lemma, _, surface = rest.partition("\t")
+    raw_lemma, _, rest = rest.partition("\t")
+    form, _, surface = rest.partition("\t")
     if pos == "空白":
         found = _SPACE
     else:
@@ -134,7 +139,7 @@ def _analyse(line: str) -> Analysis:
             kind = "w" if code in "nCE" else "x"
         else:
             kind = "w" if code in "nCE" and pos not in ("補助記号", "記号") else "x"
-        found = Analysis(lemma, code, f"{kind}:{lemma}")
+        found = Analysis(lemma, code, f"{kind}:{lemma}", form.startswith("命令形") and code in "CL")
     if len(_ANALYSES) < _MAX_ANALYSES:
         _ANALYSES[line] = found
     return found
@@ -151,9 +156,9 @@ def tokenize(text: str) -> TokenizedText:
         found = [analysis for analysis in found if analysis is not _SPACE]
         if not found:
             return TokenizedText((), "", ())
-    # zip transposes the analyses into three columns in C.
-    lemmas, codes, names = zip(*found, strict=True)
-    return TokenizedText(lemmas, "".join(codes), names)
+    # zip transposes the analyses into columns in C.
+    lemmas, codes, names, imperative = zip(*found, strict=True)
+    return TokenizedText(lemmas, "".join(codes), names, any(imperative))
 
 
 def is_dictionary_word(text: str) -> bool:

@@ -116,3 +116,31 @@ def test_several_questions_are_noted() -> None:
 def test_polite_existence_negates_like_aru() -> None:
     assert "p:在庫|NEG" in features("在庫がございません").names
     assert "c:unanswered" in features("連絡にも反応がございません").names
+
+
+def test_a_rude_imperative_is_marked_but_a_polite_request_is_not() -> None:
+    assert tokenize("返金しろ").imperative
+    assert tokenize("早く返せ").imperative
+    assert not tokenize("返金してください").imperative
+    assert "f:imperative" in features("早く返せ。").names
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "いつまで待たされるんですか。",
+        "信じられない対応です。",
+        "まだ？？？",
+        "I am very upset with your service.",
+        "Still nothing. Where is my order???",
+    ],
+)
+def test_impatience_and_anger_have_cues(body: str) -> None:
+    found = features(body)
+    intents = {cue.intent for name, (cue, _) in found.cues.items() if name not in found.negated}
+    assert intents & {"angry", "angry_mild"}
+
+
+def test_joyful_exclamations_are_not_anger() -> None:
+    found = features("届きました！！ありがとうございます！！")
+    assert not {cue.intent for cue, _ in found.cues.values()} & {"angry", "angry_mild"}
