@@ -87,8 +87,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mails", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        help="corpus file(s) to cycle (default: train + train2)",
+    )
     parser.add_argument("--bare-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.corpus:
+        CORPUS[:] = [path.resolve() for path in args.corpus]
     if args.bare_child:
         _bare_child(args.bare_child)
         return
