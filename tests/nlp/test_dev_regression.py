@@ -11,16 +11,17 @@ import pytest
 from bot.nlp.evaluate import evaluate_file
 from tests.nlp.conftest import REPO, require
 
-# Measured on dev when the model was committed (accuracy 0.887, macro-F1 0.835, auto precision
-# 0.964 over 56 mails, auto share 0.576, none precision 1.000 over 11 mails, angry recall
-# 0.917), minus a small margin. The targets are higher; see the README.
+# Measured on dev when the model was committed (trained on train + train2: accuracy 0.926,
+# macro-F1 0.895, auto precision 0.966 over 59 mails, auto share 0.630, none precision 1.000
+# over 10 mails, angry recall 0.950), minus a small margin. The targets are higher for
+# macro-F1, auto precision and share; see the README.
 FLOORS = {
-    "accuracy": 0.865,
-    "macro_f1": 0.815,
+    "accuracy": 0.905,
+    "macro_f1": 0.875,
     "auto_precision": 0.94,
-    "auto_share": 0.54,
+    "auto_share": 0.60,
     "none_precision": 0.9,
-    "angry_recall": 0.88,
+    "angry_recall": 0.92,
 }
 
 
