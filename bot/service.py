@@ -21,10 +21,11 @@ from bot.errors import ConfigError, MailboxError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
 from bot.mail.outbox import OutboxSender, Transport, make_transport
-from bot.pipeline import Pipeline, Processed, record_send_failure, record_sent
+from bot.pipeline import Pipeline, Processed
 from bot.router import Router
 from bot.store import Store, open_store
 from bot.templates import Renderer
+from bot.tickets import record_send_failure, record_sent
 
 log = logging.getLogger(__name__)
 

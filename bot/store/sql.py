@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -80,3 +81,16 @@ async def insert_many(
         insert(table), [{**row, pk.name: key} for row, key in zip(rows, keys, strict=True)]
     )
     return keys
+
+
+async def rows_by_id(
+    conn: AsyncConnection, table: Table, ids: Iterable[int]
+) -> dict[int, Row[Any]]:
+    """Whole rows by primary key (missing keys are simply absent)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    pk = next(iter(table.primary_key.columns))
+    return {
+        int(r._mapping[pk.name]): r for r in await conn.execute(select(table).where(pk.in_(wanted)))
+    }

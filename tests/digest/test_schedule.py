@@ -20,9 +20,9 @@ from bot.digest.period import Period
 from bot.digest.schedule import DigestScheduler
 from bot.mail.ingest import ensure_mailbox
 from bot.mail.outbox import FilesTransport, OutboxSender
-from bot.pipeline import record_send_failure, record_sent
 from bot.store import Store, open_store
 from bot.store.schema import job_runs, messages, outbox, slack_outbox
+from bot.tickets import record_send_failure, record_sent
 from tests.deadlines.helpers import with_slack
 from tests.digest.story import AS_OF, HISTORY, seed
 
