@@ -121,8 +121,11 @@ def confidence_hold(nlu: Understanding, shop: ShopSettings) -> str | None:
     """Why the classifier is not sure enough for an answer without a human, or None."""
     threshold = shop.confidence_threshold
     if nlu.intent in AUTO_INTENTS:
-        # The classifier's own "auto" already applies its calibrated threshold.
+        # The classifier's own "auto" already applies its calibrated threshold and its rules.
         if nlu.action != "auto":
+            rules = [e.removeprefix("rule:") for e in nlu.evidence if e.startswith("rule:")]
+            if rules:
+                return f"the classifier keeps it for a person ({', '.join(rules)})"
             return f"not confident enough to answer alone ({nlu.confidence:.2f})"
     elif nlu.confidence < (threshold or FAQ_MIN_CONFIDENCE):
         return f"not confident enough to answer alone ({nlu.confidence:.2f})"
