@@ -24,12 +24,28 @@ def kv(event: str, **fields: Any) -> str:
     return " ".join(parts)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the line, not at set-up.
+
+    A stream captured at set-up may be closed later (a test's captured stderr, a daemon that
+    re-opens its output); the line would then be lost with a "Logging error" traceback.
+    """
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def setup_logging(level: str = "INFO") -> None:
     """Log to stderr as ``time level logger message``; idempotent."""
     root = logging.getLogger()
     root.setLevel(level)
     if not any(getattr(h, "_madoguchi", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(
             logging.Formatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"

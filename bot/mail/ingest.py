@@ -109,13 +109,18 @@ async def store_raws(
         ).scalars()
     )
     fresh = [m for m in dict((m.source_key, m) for m in mails).values() if m.source_key not in seen]
-    if fresh:
-        # Another worker may store the same key between our look and our insert: keep theirs.
-        await conn.execute(
-            insert_ignoring(conn, raw_mails, ["mailbox_id", "source_key"]),
-            [_raw_row(mailbox_id, m, now) for m in fresh],
-        )
-    return [m.source_key for m in fresh]
+    if not fresh:
+        return []
+    # Another worker may store the same key between our look and our insert: keep theirs, and
+    # count as new only the rows this insert really wrote.
+    result = await conn.execute(
+        insert_ignoring(conn, raw_mails, ["mailbox_id", "source_key"]).returning(
+            raw_mails.c.source_key
+        ),
+        [_raw_row(mailbox_id, m, now) for m in fresh],
+    )
+    written = set(result.scalars())
+    return [m.source_key for m in fresh if m.source_key in written]
 
 
 def _raw_row(mailbox_id: int, mail: RawMail, now: datetime) -> dict[str, Any]:
