@@ -24,14 +24,14 @@ def kv(event: str, **fields: Any) -> str:
     return " ".join(parts)
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of the line, not at set-up.
 
     A stream captured at set-up may be closed later (a test's captured stderr, a daemon that
     re-opens its output); the line would then be lost with a "Logging error" traceback.
     """
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
