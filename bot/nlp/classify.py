@@ -6,7 +6,7 @@ costly mistake: answering an angry buyer automatically, answering a mail that as
 things with half an answer, answering a request only a person can carry out (a change, a
 cancellation, a return) because it is worded like a shipping question, or closing a mail
 that asks something as "thanks". Each rule was checked on writer folds (one writer's mail
-judged by a model of the other's), the nearest stand-in for mail from new people.
+judged by a model of the others'), the nearest stand-in for mail from new people.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ _MAIL_REGISTER: Final = re.compile(
     r"\bparcel\b|\bship|\btracking\b|\binvoice\b|\breceipt\b|\bitem\b|\bdeliver|\bquot",
     re.IGNORECASE,
 )
+_LINK: Final = re.compile(r"https?:|www\.", re.IGNORECASE)
 _EVIDENCE_SIZE: Final = 5
 # What a buyer asks sits at the top; past this the text is pasted logs or quoted threads, and
 # the tagger's cost grows faster than linearly with one long input.
@@ -202,6 +203,9 @@ def _auto_blockers(
         blockers.append("long-mail")
     if not (mail_like or "?" in mail.body):
         blockers.append("not-mail-like")
+    if _LINK.search(mail.body):
+        # Buyers asking about a parcel rarely send links; fake carrier notices do.
+        blockers.append("link-in-mail")
     return blockers
 
 

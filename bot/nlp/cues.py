@@ -116,7 +116,8 @@ CUES: Final[tuple[Cue, ...]] = (
         "change_order",
         "p:変更|REQ; p:変更|Q; 変更 + 可能; 変える + p:欲しい|REQ; change my; change the; "
         "p:保留|REQ; p:遅らせる|REQ; p:延期|REQ; p:ずらす|REQ; p:指定|REQ; p:同封|NEG; "
-        "p:止める|REQ; p:変える|REQ; p:変える|Q; p:入れる|NEG + f:ask; hold the; delay the; postpone",
+        "p:止める|REQ; p:変える|REQ; p:変える|Q; p:入れる|NEG + f:ask; hold the; delay the; postpone; "
+        "p:指定|Q; p:指定|REQ",
     ),
     # -- cancel
     _c(
@@ -232,7 +233,7 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "test",
         "other",
-        "テスト; 試験送信; test; this is a test; 送信先 + 間違える; 間違える + 送信; 誤送信; wrong store; wrong shop; please ignore; 無視してください",
+        "テスト; 試験送信; 試し + 送る; test; this is a test; test message; 送信先 + 間違える; 間違える + 送信; 誤送信; wrong store; wrong shop; please ignore; 無視してください",
     ),
     _c(
         "pitch",
@@ -262,7 +263,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "angry",
         "a + から + z; a-z; a to z; マーケット + 保証; 保証申請; チャージ + バック; チャージバック; "
         "カード会社; 消費者; 消費 + センター; 国民生活センター; 弁護; 訴える; 訴訟; 法的; 警察; 通報; "
-        "lawyer; legal action; chargeback; consumer; report you; amazon + 報告; 報告 + amazon; 評価 + 決める; 評価 + 全部; 保証 + 申請; file a claim; claim with amazon; contact amazon; 悪い + レビュー; dispute; dispute the charge; 異議",
+        "lawyer; legal action; chargeback; consumer; report you; 申し立てる; 然り + 機関; amazon + 報告; 報告 + amazon; 評価 + 決める; 評価 + 全部; 保証 + 申請; file a claim; claim with amazon; contact amazon; 悪い + レビュー; dispute; dispute the charge; 異議",
     ),
     _c(
         "unanswered",
@@ -270,7 +271,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "p:返事|NEG; p:返信|NEG; p:反応|NEG; p:回答|NEG; p:返答|NEG; 返信 + p:頂く|NEG; "
         "回答 + p:頂く|NEG; 返事 + p:来る|NEG; 返信 + p:来る|NEG; 無視; "
         "何度; 再三; 音沙汰; 前回 + 連絡; no reply; no response; no answer; ignored; ignoring; "
-        "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事して",
+        "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事して; 度 + 渡る; 回 + 聞く; second request; third request; 2nd request; 3rd request; final request; 督促",
     ),
     _c(
         "anger_strong",
@@ -286,7 +287,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "angry_mild",
         "怒る; 酷い; 誠意; p:納得|NEG; 早急; 至急; 迷惑; 不愉快; 困る; 責任; !!; angry; disappointed; asap;"
         " immediately; がっかり; 信用 + p:出来る|NEG; もう + 良い; 遅い + 過ぎる; 何で; 何故; 危ない; 危険; 早く + 調べる; 誠意; 不信;"
-        " 憤る; 不満; refund me; 返事して; どうなって; 断る; おかしい; 規約; 説明して; もういいです; 遅れる + 要る",
+        " 憤る; 不満; 放置; 不快; 不手際; さっさと; refund me; 返事して; どうなって; 断る; おかしい; 規約; 説明して; もういいです; 遅れる + 要る",
     ),
     # -- waiting: signs of a long wait or of no news, which an angry mail often has and a
     # patient one sometimes; the models weigh them, no rule acts on them alone.

@@ -34,6 +34,13 @@ _STOP: Final = re.compile(r"[nCEq]")
 # helper follows directly (変更いただけますか, 確認ください).
 _HEADS: Final = re.compile(r"C|nK{0,3}(?=[LNXC])|n(?=R)")
 _SCAN: Final = 8
+# A noun in quotes followed by a negation: 「配達完了」ではなく, 「配達完了」にはなっておらず.
+_QUOTED_HEAD: Final = re.compile(r"nE(?=K{0,3}[NX])")
+_CLOSING_QUOTES: Final = frozenset('」』"”')
+# Denials of a whole clause: 「変更をお願いしたいわけではありません」「支払いについての問い合わせでは
+# ありません」. The words before the frame (back to the sentence start) are what is denied.
+_DENIAL_NOUNS: Final = frozenset({"訳", "問い合わせ", "質問", "相談", "依頼", "用件"})
+_SENTENCE_ENDS: Final = frozenset("。．!！?？\n")
 # か asks unless a particle follows it: 「届くかと心配」「届くかは分からない」「届くかも」.
 _QUESTION: Final = re.compile(r"Q(?!K)")
 # One question: か, a question mark, or both (「届きますか？」).
@@ -47,6 +54,7 @@ _EN_NEGATORS: Final = frozenset(
      "won't", "can't", "cannot", "havent", "hasnt", "didnt", "dont", "doesnt", "isnt", "wasnt",
      "wont", "cant", "nothing"}
 )  # fmt: skip
+_JA_NEGATORS: Final = frozenset({"ない", "無い", "ず", "ぬ"})
 _EN_REQUEST: Final = frozenset(
     {"please", "pls", "could", "can", "would", "kindly", "wondering", "wonder", "when", "where",
      "how", "what", "whether", "why"}
@@ -117,6 +125,30 @@ def _mood(codes: str, start: int) -> tuple[str, ...]:
     return flags
 
 
+def _denials(lemmas: tuple[str, ...], codes: str, names: set[str]) -> None:
+    """Negate what a denial frame denies: a quoted noun, or a clause before 「わけではない」."""
+    for m in _QUOTED_HEAD.finditer(codes):
+        if lemmas[m.start() + 1] in _CLOSING_QUOTES and "NEG" in _mood(codes, m.end()):
+            # Every noun of the quoted compound: 「配達完了」 negates 配達 and 完了.
+            first = m.start()
+            while first > 0 and codes[first - 1] == "n":
+                first -= 1
+            names.update(f"p:{lemmas[i]}|NEG" for i in range(first, m.start() + 1))
+    if _DENIAL_NOUNS.isdisjoint(lemmas):
+        return
+    for position, lemma in enumerate(lemmas):
+        if lemma not in _DENIAL_NOUNS:
+            continue
+        # 「…わけではないですよね?」 asks; it denies nothing.
+        flags = _mood(codes, position + 1)
+        if "NEG" not in flags or "Q" in flags:
+            continue
+        start = position
+        while start > 0 and lemmas[start - 1] not in _SENTENCE_ENDS:
+            start -= 1
+        names.update(f"p:{lemmas[i]}|NEG" for i in range(start, position) if codes[i] in "nC")
+
+
 def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
     """Add lemma, bigram and predicate features; answer whether the text asks something."""
     lemmas, codes, token_names, imperative = tokens
@@ -137,6 +169,7 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
             continue
         for flag in _mood(codes, start):
             names.add(f"p:{lemmas[m.start()]}|{flag}")
+    _denials(lemmas, codes, names)
     asks = "q" in codes or _QUESTION.search(codes) is not None
     if asks and len(_QUESTIONS.findall(codes)) > 1:
         names.add("f:questions>1")
@@ -155,7 +188,7 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
 
 
 def _english_features(tokens: TokenizedText, names: set[str]) -> bool:
-    """English words, bigrams and a light negation scope (three words after a negator)."""
+    """English words, bigrams and a light negation scope (four words after a negator)."""
     words = tokens.lemmas
     names.update(tokens.names)
     if "advance" in words:
@@ -165,7 +198,8 @@ def _english_features(tokens: TokenizedText, names: set[str]) -> bool:
     negated = 0
     for i, w in enumerate(words):
         if w in _EN_NEGATORS:
-            negated = 3
+            # Four words: "does not show it as delivered", "not asking for a refund".
+            negated = 4
             continue
         if negated:
             names.add(f"p:{w}|NEG")
@@ -186,8 +220,16 @@ def _text_features(text: str, language: str, names: set[str]) -> bool:
 
 
 def _negated(phrase: str, names: set[str]) -> bool:
-    """Whether the last word of a cue's phrase heads a negated clause in ``names``."""
-    return f"p:{phrase.replace('+', '_').rpartition('_')[2]}|NEG" in names
+    """Whether the last word of a cue's phrase heads a negated clause in ``names``.
+
+    A phrase that says its negation itself ("hasn't arrived", "no answer", 「信用+p:出来る|NEG」)
+    is what it says: its own negator puts its last word in a negated clause, and that must
+    not turn the cue around.
+    """
+    words = phrase.replace("+", "_").split("_")
+    if any(w.endswith("|NEG") or w in _EN_NEGATORS or w in _JA_NEGATORS for w in words):
+        return False
+    return f"p:{words[-1]}|NEG" in names
 
 
 def clean_subject(subject: str) -> str:

@@ -161,7 +161,8 @@ def model_to_json(model: IntentModel, extra: dict[str, Any] | None = None) -> di
         # Two decimals: a mail's hundred features then move a score by ~0.05 at most, and
         # no decision on the training mails changes; the file is a seventh smaller.
         "angry_weights": {k: round(v, 2) for k, v in sorted(model.angry_weights.items())},
-        "weights": {k: [round(w, 2) for w in v] for k, v in sorted(model.weights.items())},
+        # A weight that rounds to zero is written "0", not "-0.0": a tenth of the file.
+        "weights": {k: [round(w, 2) or 0 for w in v] for k, v in sorted(model.weights.items())},
     }  # fmt: skip
 
 

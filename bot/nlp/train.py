@@ -1,18 +1,28 @@
 """Train the intent and anger models from the training corpora: ``python -m bot.nlp.train``.
 
-The corpora are ``corpus/train.jsonl`` and ``corpus/train2.jsonl``, written by two people
-who never read each other's mail; the dev file is never read here. Everything is chosen on
-out-of-fold predictions of the training files alone:
+The corpora are ``corpus/train.jsonl``, ``corpus/train2.jsonl`` and ``corpus/train3.jsonl``,
+written by three people who never read each other's mail; the dev file is never read here.
+Everything is chosen on out-of-fold predictions of the training files alone:
 
-- writer folds: a model fitted on one writer's mail predicts the other's, the closest stand-in
-  for mail from people the models never saw (the L2 strength is chosen by their accuracy and
-  macro-F1, and the softmax temperature by their likelihood);
+- writer folds: each writer's mail is predicted by a model fitted on the other writers' mail,
+  the closest stand-in for mail from people the models never saw (the L2 strength is chosen
+  by their accuracy and macro-F1, and the softmax temperature by their likelihood);
 - the decision thresholds must meet the targets in the writer folds, in ordinary stratified
-  folds and in style folds (a writing style left out) alike.
+  folds and in style folds (a writing style left out) alike: anger recall in each of them,
+  the precision of "auto" and "none" over their decisions together.
+
+Out of fold on the three writers (writer folds, as this module prints them): accuracy 0.936,
+macro-F1 0.914, auto precision 0.998, auto share 0.659, none precision 0.992, angry recall
+0.931. ``--lowo`` prints the strict leave-one-writer-out figures instead: for each writer,
+models and thresholds chosen on the other two alone. Held out, train.jsonl: accuracy 0.964,
+macro-F1 0.955, auto precision 1.000 (144 mails), auto share 0.671, none precision 1.000,
+angry recall 0.985; train2.jsonl: 0.915, 0.888, 1.000 (150), 0.596, 0.977, 0.777 (the anger
+threshold chosen on the other two is 0.45, and their model scores this writer's anger lower);
+train3.jsonl: 0.931, 0.904, 0.995 (184), 0.674, no "none" at all (the other two writers'
+folds allow none below 1.0), 0.973.
 
 The final weights are fitted on all the mails and written, small and sorted, to
-``bot/nlp/model/intent_model.json``. ``--lowo`` prints the strict leave-one-writer-out
-figures instead: for each writer, models and thresholds chosen on the other writer alone.
+``bot/nlp/model/intent_model.json``.
 
 numpy is used here only (it comes with the project's dependencies); scoring is pure Python.
 """
@@ -39,12 +49,16 @@ from bot.nlp.evaluate import EvalReport, score
 from bot.nlp.model import MODEL_PATH, IntentModel, Thresholds, model_to_json
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
-TRAIN_PATHS = (CORPUS_DIR / "train.jsonl", CORPUS_DIR / "train2.jsonl")
+TRAIN_PATHS = (
+    CORPUS_DIR / "train.jsonl",
+    CORPUS_DIR / "train2.jsonl",
+    CORPUS_DIR / "train3.jsonl",
+)
 FOLDS = 5
 SEED = 20261127
 MIN_DF = 2
 # Targets the thresholds must meet out of fold in every kind of fold (the writer folds,
-# where each writer's mail is judged by a model of the other's, are the hardest).
+# where each writer's mail is judged by a model of the others', are the hardest).
 AUTO_PRECISION = 0.99
 NONE_PRECISION = 0.99
 ANGRY_RECALL = 0.9
@@ -219,11 +233,12 @@ def fit(
     angry = np.array([1.0 if r.get("angry") else 0.0 for r in records])
     aw, ab = _fit_binary(x, len(vocab), angry, setting.angry_l2 * scale)
     names = list(vocab)
-    # Tiny weights change no decision; dropping them keeps the committed file small.
+    # Tiny weights change no decision (below 0.03, none on the training mails); dropping them
+    # keeps the committed file small.
     weights = {
-        n: tuple(float(v) for v in w[i]) for i, n in enumerate(names) if np.abs(w[i]).max() >= 0.02
+        n: tuple(float(v) for v in w[i]) for i, n in enumerate(names) if np.abs(w[i]).max() >= 0.03
     }
-    angry_weights = {n: float(aw[i]) for i, n in enumerate(names) if abs(aw[i]) >= 0.02}
+    angry_weights = {n: float(aw[i]) for i, n in enumerate(names) if abs(aw[i]) >= 0.03}
     return IntentModel(
         intents=INTENTS,
         bias=tuple(float(v) for v in b),
@@ -338,8 +353,9 @@ def _choose_thresholds(
     """The loosest thresholds whose out-of-fold results meet the targets.
 
     ``runs`` are the writer folds, the stratified folds and the style folds. Anger recall must
-    hold in each run; the precision of "auto" and "none" over all runs' decisions together
-    (each run has only a few hundred, where one mail moves the figure by half a point).
+    hold in each run; the precision of "auto" and "none" over all runs' decisions together.
+    (Each run alone has only a few hundred, where a few mails that every run gets wrong with
+    high confidence can push "auto" to 1.0 for a set of writers: no automatic answer at all.)
     """
 
     def reports(thresholds: Thresholds) -> list[EvalReport]:

@@ -58,3 +58,30 @@ def test_plain_questions_are_answered_automatically(subject: str, body: str, int
 def test_a_negated_request_is_no_request() -> None:
     result = understand("", "注文はキャンセルしないでください。届く日だけ教えてください。")
     assert result.intent != "cancel"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A fake carrier notice: buyers asking about a parcel rarely send links.
+        "お荷物をお届けに伺いましたが、ご不在のため持ち帰りました。再配達のご依頼は "
+        "https://redelivery.example.test/ からお願いします。",
+        # Naming a delivery slot is a change only a person makes.
+        "追跡では明後日のお届け予定になっていますが、夕方の時間帯を指定できますか？",
+    ],
+)
+def test_links_and_slot_requests_go_to_a_person(body: str) -> None:
+    assert understand("", body).action != "auto"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "This is my 3rd request for the receipt of my order. Please send it.",
+        "領収書を3度にわたりお願いしています。まだいただけていません。",
+    ],
+)
+def test_asking_again_is_a_complaint(body: str) -> None:
+    result = understand("", body)
+    assert result.angry
+    assert result.action != "auto"

@@ -11,17 +11,17 @@ import pytest
 from bot.nlp.evaluate import evaluate_file
 from tests.nlp.conftest import REPO, require
 
-# Measured on dev when the model was committed (trained on train + train2: accuracy 0.926,
-# macro-F1 0.895, auto precision 0.966 over 59 mails, auto share 0.630, none precision 1.000
-# over 10 mails, angry recall 0.950), minus a small margin. The targets are higher for
-# macro-F1, auto precision and share; see the README.
+# Measured on dev when the model was committed (trained on train + train2 + train3: accuracy
+# 0.936, macro-F1 0.902, auto precision 0.966 over 58 mails, auto share 0.620, none precision
+# 1.000 over 10 mails, angry recall 0.933), minus a small margin. The targets are higher
+# for auto precision (0.99) and share (0.70); see the README.
 FLOORS = {
-    "accuracy": 0.905,
-    "macro_f1": 0.875,
+    "accuracy": 0.915,
+    "macro_f1": 0.88,
     "auto_precision": 0.94,
-    "auto_share": 0.60,
+    "auto_share": 0.59,
     "none_precision": 0.9,
-    "angry_recall": 0.92,
+    "angry_recall": 0.91,
 }
 
 

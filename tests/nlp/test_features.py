@@ -138,3 +138,44 @@ def test_quoted_earlier_mail_and_signature_are_cut() -> None:
 )
 def test_documented_quote_and_signature_forms_are_cut(quote: str) -> None:
     assert buyer_text(f"キャンセルをお願いします。\n\n{quote}") == "キャンセルをお願いします。"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "追跡では「配達完了」にはなっていません。今どこにありますか。",
+        "表示は「配達完了」ではなく「輸送中」です。あと何日かかりますか。",
+    ],
+)
+def test_a_quoted_status_that_is_denied_is_negated(body: str) -> None:
+    found = features(body)
+    assert "p:配達|NEG" in found.names
+    assert "delivered_status" in found.negated
+
+
+def test_a_clause_before_wake_dewa_nai_is_denied() -> None:
+    found = features("返品をお願いしたいわけではありません。発送日を教えてください。")
+    assert "p:返品|NEG" in found.names
+    assert "return" in found.negated
+    # Asking whether it is so denies nothing.
+    asked = features("返品をお願いしたいわけではないですよね？")
+    assert "return" not in asked.negated
+
+
+def test_a_denied_inquiry_negates_its_subject() -> None:
+    found = features("支払いの問い合わせではありません。領収書を発行してください。")
+    assert "payment" in found.negated
+    assert "invoice" not in found.negated
+
+
+def test_a_cue_that_says_its_own_negation_is_not_turned_around() -> None:
+    found = features("There has been no answer to my two earlier emails. Where is my order?")
+    assert "c:unanswered" in found.names
+    assert "unanswered" not in found.negated
+    found = features("My parcel hasn't arrived and I need it by Friday.")
+    assert "c:not_arrived" in found.names
+
+
+def test_english_negation_reaches_four_words() -> None:
+    found = features("The tracking page does not show it as delivered.")
+    assert "p:delivered|NEG" in found.names

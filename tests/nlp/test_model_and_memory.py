@@ -114,3 +114,16 @@ def test_a_batch_that_releases_memory_gives_the_same_lines(monkeypatch: pytest.M
         for r in records
     ]
     assert lines == one_by_one
+
+
+def test_weights_that_round_to_zero_are_written_as_zero() -> None:
+    model = IntentModel(
+        intents=INTENTS,
+        bias=(0.0, 0.0, 0.0),
+        weights={"w:x": (-0.001, 0.5, 0.004)},
+        angry_bias=0.0,
+        angry_weights={},
+    )
+    text = json.dumps(model_to_json(model), separators=(",", ":"))
+    assert '"w:x":[0,0.5,0]' in text
+    assert model_from_json(json.loads(text)).weights["w:x"] == (0, 0.5, 0)
