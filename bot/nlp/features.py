@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from bot.nlp.cues import Cue, cue_hits, cue_table
+from bot.nlp.cues import Cue, cue_hits_in, cue_table
 from bot.nlp.respell import respell, unkatakana
 from bot.nlp.tokens import TokenizedText, is_dictionary_word, tokenize, tokenize_english
 
@@ -185,11 +185,6 @@ def _text_features(text: str, language: str, names: set[str]) -> bool:
     return _japanese_features(tokenize(respell(unkatakana(text, is_dictionary_word))), names)
 
 
-def _negated(phrase: str, names: set[str]) -> bool:
-    """Whether the last word of a cue's phrase heads a negated clause in ``names``."""
-    return f"p:{phrase.replace('+', '_').rpartition('_')[2]}|NEG" in names
-
-
 def clean_subject(subject: str) -> str:
     """The subject without reply and forward prefixes (``Re:``, ``Fwd:``, ``転送:``)."""
     return _SUBJECT_NOISE.sub("", subject).strip()
@@ -206,7 +201,7 @@ def extract(subject: str, body: str) -> MailFeatures:
         names.update([f"g:{low[i : i + 2]}" for i in range(len(low) - 1)])
     if features.asks:
         names.add("f:ask")
-    for name, hit in cue_hits(names, lambda phrase: _negated(phrase, names)).items():
+    for name, hit in cue_hits_in(names).items():
         features.cues[name] = (hit.cue, hit.phrase)
         if hit.negated:
             features.negated.add(name)
@@ -222,7 +217,7 @@ def extract(subject: str, body: str) -> MailFeatures:
         subject_language = language_of(subject)
         _text_features(subject.lower() if subject_language == "en" else subject,
                        subject_language, subject_names)  # fmt: skip
-        found = cue_hits(subject_names, lambda phrase: _negated(phrase, subject_names))
+        found = cue_hits_in(subject_names)
         for name, hit in found.items():
             if hit.cue.intent in ("ask", "angry"):
                 continue
