@@ -112,10 +112,13 @@ class IntentModel:
 def _strongest(scores: Scores, column: int, top: int) -> list[str]:
     # (weight, name) pairs sort in C; equal weights fall back on the name, so the order
     # does not depend on the set's iteration order.
+    # Only positive weights are named, so only they are sorted (the same first ``top``).
     pairs = sorted(
-        zip([row[column] for row in scores.rows], scores.known, strict=True), reverse=True
-    )
-    return [name for weight, name in pairs[:top] if weight > 0]
+        [(row[column], name) for row, name in zip(scores.rows, scores.known, strict=True)
+         if row[column] > 0],
+        reverse=True,
+    )  # fmt: skip
+    return [name for _, name in pairs[:top]]
 
 
 def _sigmoid(score: float) -> float:
