@@ -69,7 +69,20 @@ _AMAZON_END = re.compile(
     r"|^\s*Was this email helpful\?",
     re.IGNORECASE,
 )
+# Every footer above holds one of these (a cheap test before the footer pattern's own).
+_FOOTER_WORDS = re.compile(r"送信|sent|outlook", re.IGNORECASE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
+
+# Whole-text pre-checks (most mails have no quote, attribution, header block or signature).
+# A quoted line needs ">", an attribution and a header block a colon, an original-message
+# marker "--" or a colon, a "-- " signature "--"; the end of an Amazon relay and a ruled line
+# are searched for over the whole text with the line patterns themselves. Where a pre-check
+# finds nothing, no line can match and the line-by-line scan is skipped: same result.
+_QUOTE_SIGNS = re.compile(r"[>＞:：]|--")
+_AMAZON_END_ANYWHERE = re.compile(_AMAZON_END.pattern, re.IGNORECASE | re.MULTILINE)
+_RULE_ANYWHERE = re.compile(_RULE.pattern, re.MULTILINE)
+# Every original-message marker, Amazon relay end and header block line holds one of these.
+_MARKER_SIGNS = re.compile(r"--|[:：]|to help arbitrate|was this email helpful", re.IGNORECASE)
 
 
 def new_text(text: str) -> str:
@@ -78,31 +91,50 @@ def new_text(text: str) -> str:
     >>> new_text("届きません。\\n\\n2024年5月1日(水) 10:00 店 <s@example.jp>:\\n> 発送しました")
     '届きません。'
     """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    kept = _drop_quoted(lines)
-    kept = _drop_signature(kept)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = text.split("\n")
+    if _QUOTE_SIGNS.search(text) or _AMAZON_END_ANYWHERE.search(text):
+        kept = _drop_quoted(kept)
+    if "--" in text or _RULE_ANYWHERE.search(text):
+        kept = _drop_signature(kept)
+    # (Without a signature the blank lines at the end go with the footers.)
     kept = _drop_footers(kept)
-    return _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in kept)).strip()
+    return _BLANK_RUNS.sub("\n\n", "\n".join([line.rstrip() for line in kept])).strip()
 
 
 def _drop_quoted(lines: list[str]) -> list[str]:
     """Lines before the quoted original, minus ``>`` lines; bottom-posted text is kept."""
     kept: list[str] = []
+    # An attribution ends with a colon on its last line (of up to three): only lines near
+    # one can start it.
+    near_colon = {
+        j - back
+        for j, ln in enumerate(lines)
+        if ln.rstrip().endswith((":", "："))
+        for back in range(3)
+    }
     i = 0
     while i < len(lines):
         line = lines[i]
         if _QUOTED.match(line):
             i += 1
             continue
-        size = _attribution_size(lines, i)
+        size = _attribution_size(lines, i) if i in near_colon else 0
         if size:
             following = _next_non_blank(lines, i + size)
             if following is not None and _QUOTED.match(lines[following]):
                 i += size  # the ">" lines after it go; text after them stays
                 continue
             break  # an unquoted original follows the attribution: nothing new below
-        if len(line) <= _MAX_HEADERISH and (
-            _ORIGINAL_MARKER.match(line) or _AMAZON_END.match(line) or _header_block_at(lines, i)
+        if (
+            len(line) <= _MAX_HEADERISH
+            and _MARKER_SIGNS.search(line)
+            and (
+                _ORIGINAL_MARKER.match(line)
+                or _AMAZON_END.match(line)
+                or _header_block_at(lines, i)
+            )
         ):
             while kept and (not kept[-1].strip() or _RULE.match(kept[-1])):
                 kept.pop()  # the rule Outlook draws above its header block
@@ -192,7 +224,9 @@ def _drop_footers(lines: list[str]) -> list[str]:
     kept = list(lines)
     while kept:
         last = kept[-1]
-        if not last.strip() or (len(last) <= 80 and _MOBILE_FOOTER.match(last)):
+        if not last.strip() or (
+            len(last) <= 80 and _FOOTER_WORDS.search(last) and _MOBILE_FOOTER.match(last)
+        ):
             kept.pop()
             continue
         break

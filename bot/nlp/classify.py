@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Final
 
 from bot.intents import AUTO_INTENTS
@@ -229,7 +230,8 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
     cues = mail.features.cues
     scores = model.score(names)
     probs = scores.probabilities
-    ranked = sorted(zip(model.intents, probs, strict=True), key=lambda pair: -pair[1])
+    # Most probable first; equal probabilities keep the model's intent order (sort is stable).
+    ranked = sorted(zip(model.intents, probs, strict=True), key=itemgetter(1), reverse=True)
     intent, confidence = ranked[0]
     rules: list[str] = []
     asks = mail.features.asks

@@ -46,18 +46,21 @@ _RELAY_LINE: Final = re.compile(
 
 _TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜・]{3,}[ \t]*)+$")
 # Written in lower case and matched against the lower-cased text: case-insensitive matching
-# of a long alternation costs twice as much, and this scan runs on every mail.
+# of a long alternation costs twice as much, and this scan runs on every mail. The markers
+# anchored at a line's start are a pattern of their own: in one alternation they keep the
+# engine from skipping ahead to the characters the other markers start with.
+_ANY_MARKER_AT_LINE_START: Final = re.compile(r"^[ \t]*[>＞]|^--", re.MULTILINE)
 _ANY_MARKER: Final = re.compile(
-    r"^[ \t]*[>＞]|amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
+    r"amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
     r"返信すると|reply to this|buyer|customer|お客様|"
-    r"のメール|様より|[<＜][^\n]*[>＞]|^--|から送信|sent from|get outlook|[━─=＝\-―ー_＿*＊~〜・]{4,}",
-    re.MULTILINE,
+    r"のメール|様より|[<＜][^\n]*[>＞]|から送信|sent from|get outlook|[━─=＝\-―ー_＿*＊~〜・]{4,}"
 )
 
 
 def buyer_text(text: str) -> str:
     """``text`` without relay wrapping, quoted lines, quoted earlier mail and signature."""
-    if not _ANY_MARKER.search(text.lower()):
+    lower = text.lower()
+    if not (_ANY_MARKER_AT_LINE_START.search(lower) or _ANY_MARKER.search(lower)):
         # Most mails have nothing to cut: one scan decides.
         return text.strip()
     lines = [

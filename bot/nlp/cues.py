@@ -327,6 +327,32 @@ class CueTable(NamedTuple):
     conjunctions: dict[str, list[tuple[frozenset[str], int]]]
     # First lemmas of the two-lemma phrases cues use: only these bigrams need building.
     bigram_heads: frozenset[str]
+    # The same, with what :func:`cue_hits` quotes and tests for each trigger worked out once:
+    # single feature → (phrase, its negation feature, the cues);
+    # key feature → [(all features needed, phrase, its negation feature, the cue)].
+    single_hits: dict[str, tuple[str, str, tuple[Cue, ...]]]
+    conjunction_hits: dict[str, list[tuple[frozenset[str], str, str, Cue]]]
+
+
+EN_NEGATORS: Final = frozenset(
+    {"not", "no", "never", "haven't", "hasn't", "didn't", "don't", "doesn't", "isn't", "wasn't",
+     "won't", "can't", "cannot", "havent", "hasnt", "didnt", "dont", "doesnt", "isnt", "wasnt",
+     "wont", "cant", "nothing"}
+)  # fmt: skip
+JA_NEGATORS: Final = frozenset({"ない", "無い", "ず", "ぬ"})
+
+
+def negation_feature(phrase: str) -> str:
+    """The feature saying that the last word of a cue's ``phrase`` heads a negated clause.
+
+    A phrase that says its negation itself ("hasn't arrived", "no answer", 「信用+p:出来る|NEG」)
+    is what it says: its own negator puts its last word in a negated clause, and that must not
+    turn the cue around, so such a phrase has no negation feature ("", never a feature).
+    """
+    words = phrase.replace("+", "_").split("_")
+    if any(w.endswith("|NEG") or w in EN_NEGATORS or w in JA_NEGATORS for w in words):
+        return ""
+    return f"p:{words[-1]}|NEG"
 
 
 def _phrase_features(phrase: str) -> frozenset[str]:
@@ -339,6 +365,14 @@ def _phrase_features(phrase: str) -> frozenset[str]:
         kind = "w" if phrase.isascii() or words.codes in ("n", "C", "E") else "x"
         return frozenset({f"{kind}:{lemmas[0]}"})
     return frozenset(f"w:{a}_{b}" for a, b in itertools.pairwise(lemmas))
+
+
+def _single_phrase(name: str) -> str:
+    return name.partition(":")[2]
+
+
+def _conjunction_phrase(needed: frozenset[str]) -> str:
+    return "+".join(sorted(n.partition(":")[2] for n in needed))
 
 
 @cache
@@ -358,7 +392,19 @@ def cue_table() -> CueTable:
                 conjunctions.setdefault(key, []).append((needed, index))
     every = set(single).union(*(n for group in conjunctions.values() for n, _ in group))
     heads = frozenset(n[2:].partition("_")[0] for n in every if n.startswith("w:") and "_" in n)
-    return CueTable(single, conjunctions, heads)
+    single_hits = {}
+    for name, indices in single.items():
+        phrase = _single_phrase(name)
+        single_hits[name] = (phrase, negation_feature(phrase), tuple(CUES[i] for i in indices))
+    conjunction_hits = {
+        key: [
+            (needed, phrase, negation_feature(phrase), CUES[index])
+            for needed, index in group
+            for phrase in (_conjunction_phrase(needed),)
+        ]
+        for key, group in conjunctions.items()
+    }
+    return CueTable(single, conjunctions, heads, single_hits, conjunction_hits)
 
 
 class CueHit(NamedTuple):
@@ -384,7 +430,7 @@ def cue_hits(names: set[str], negated: Callable[[str], bool] = _never) -> dict[s
     found: dict[str, CueHit] = {}
     # Sorted, so that the phrase quoted for a cue does not depend on the set's order.
     for name in sorted(names & table.single.keys()):
-        phrase = name.partition(":")[2]
+        phrase = _single_phrase(name)
         is_negated = negated(phrase)
         for index in table.single[name]:
             cue = CUES[index]
@@ -396,8 +442,32 @@ def cue_hits(names: set[str], negated: Callable[[str], bool] = _never) -> dict[s
             cue = CUES[index]
             known = found.get(cue.name)
             if (known is None or known.negated) and needed <= names:
-                phrase = "+".join(sorted(n.partition(":")[2] for n in needed))
+                phrase = _conjunction_phrase(needed)
                 is_negated = negated(phrase)
+                if known is None or not is_negated:
+                    found[cue.name] = CueHit(cue, phrase, is_negated)
+    return found
+
+
+def cue_hits_in(names: set[str]) -> dict[str, CueHit]:
+    """:func:`cue_hits` with a trigger negated when ``names`` holds its negation feature
+    (:func:`negation_feature`): the same result, with the phrases worked out in advance."""
+    table = cue_table()
+    found: dict[str, CueHit] = {}
+    single = table.single_hits
+    for name in sorted(names & single.keys()):
+        phrase, negation, cues = single[name]
+        is_negated = negation in names
+        for cue in cues:
+            known = found.get(cue.name)
+            if known is None or (known.negated and not is_negated):
+                found[cue.name] = CueHit(cue, phrase, is_negated)
+    conjunctions = table.conjunction_hits
+    for key in sorted(names & conjunctions.keys()):
+        for needed, phrase, negation, cue in conjunctions[key]:
+            known = found.get(cue.name)
+            if (known is None or known.negated) and needed <= names:
+                is_negated = negation in names
                 if known is None or not is_negated:
                     found[cue.name] = CueHit(cue, phrase, is_negated)
     return found

@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from bot.nlp.cues import Cue, cue_hits, cue_table
+from bot.nlp.cues import EN_NEGATORS as _EN_NEGATORS
+from bot.nlp.cues import Cue, cue_hits_in, cue_table
 from bot.nlp.respell import respell, unkatakana
 from bot.nlp.tokens import TokenizedText, is_dictionary_word, tokenize, tokenize_english
 
@@ -49,12 +50,6 @@ CHAR_GRAMS = False
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
 _THANKS_WORDS: Final = frozenset({"有り難う", "有り難い", "感謝", "助かる", "御礼", "礼", "嬉しい"})
-_EN_NEGATORS: Final = frozenset(
-    {"not", "no", "never", "haven't", "hasn't", "didn't", "don't", "doesn't", "isn't", "wasn't",
-     "won't", "can't", "cannot", "havent", "hasnt", "didnt", "dont", "doesnt", "isnt", "wasnt",
-     "wont", "cant", "nothing"}
-)  # fmt: skip
-_JA_NEGATORS: Final = frozenset({"ない", "無い", "ず", "ぬ"})
 _EN_REQUEST: Final = frozenset(
     {"please", "pls", "could", "can", "would", "kindly", "wondering", "wonder", "when", "where",
      "how", "what", "whether", "why"}
@@ -219,19 +214,6 @@ def _text_features(text: str, language: str, names: set[str]) -> bool:
     return _japanese_features(tokenize(respell(unkatakana(text, is_dictionary_word))), names)
 
 
-def _negated(phrase: str, names: set[str]) -> bool:
-    """Whether the last word of a cue's phrase heads a negated clause in ``names``.
-
-    A phrase that says its negation itself ("hasn't arrived", "no answer", 「信用+p:出来る|NEG」)
-    is what it says: its own negator puts its last word in a negated clause, and that must
-    not turn the cue around.
-    """
-    words = phrase.replace("+", "_").split("_")
-    if any(w.endswith("|NEG") or w in _EN_NEGATORS or w in _JA_NEGATORS for w in words):
-        return False
-    return f"p:{words[-1]}|NEG" in names
-
-
 def clean_subject(subject: str) -> str:
     """The subject without reply and forward prefixes (``Re:``, ``Fwd:``, ``転送:``)."""
     return _SUBJECT_NOISE.sub("", subject).strip()
@@ -248,7 +230,7 @@ def extract(subject: str, body: str) -> MailFeatures:
         names.update([f"g:{low[i : i + 2]}" for i in range(len(low) - 1)])
     if features.asks:
         names.add("f:ask")
-    for name, hit in cue_hits(names, lambda phrase: _negated(phrase, names)).items():
+    for name, hit in cue_hits_in(names).items():
         features.cues[name] = (hit.cue, hit.phrase)
         if hit.negated:
             features.negated.add(name)
@@ -264,7 +246,7 @@ def extract(subject: str, body: str) -> MailFeatures:
         subject_language = language_of(subject)
         _text_features(subject.lower() if subject_language == "en" else subject,
                        subject_language, subject_names)  # fmt: skip
-        found = cue_hits(subject_names, lambda phrase: _negated(phrase, subject_names))
+        found = cue_hits_in(subject_names)
         for name, hit in found.items():
             if hit.cue.intent in ("ask", "angry"):
                 continue

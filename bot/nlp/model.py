@@ -73,8 +73,12 @@ class IntentModel:
         known = list(names & rows_by_name.keys())
         rows = list(map(rows_by_name.__getitem__, known))
         # zip(*rows) transposes in C: one sum per column instead of a Python loop per weight.
+        # fsum is exact, so the result does not depend on the set's (hash-seeded) order: the
+        # same mail gets the same confidence in every process.
         totals = (
-            list(map(sum, zip(*rows, strict=True))) if rows else [0.0] * (len(self.intents) + 1)
+            list(map(math.fsum, zip(*rows, strict=True)))
+            if rows
+            else [0.0] * (len(self.intents) + 1)
         )
         angry = totals.pop()
         logits = [b + t for b, t in zip(self.bias, totals, strict=True)]
@@ -86,7 +90,7 @@ class IntentModel:
         """Per-intent scores of a feature set (up to a shift shared by all intents)."""
         rows = [self.rows[n] for n in names & self.rows.keys()]
         totals = (
-            [sum(column) for column in zip(*rows, strict=True)][:-1]
+            [math.fsum(column) for column in zip(*rows, strict=True)][:-1]
             if rows
             else [0.0] * len(self.bias)
         )
@@ -112,10 +116,13 @@ class IntentModel:
 def _strongest(scores: Scores, column: int, top: int) -> list[str]:
     # (weight, name) pairs sort in C; equal weights fall back on the name, so the order
     # does not depend on the set's iteration order.
+    # Only positive weights are named, so only they are sorted (the same first ``top``).
     pairs = sorted(
-        zip([row[column] for row in scores.rows], scores.known, strict=True), reverse=True
-    )
-    return [name for weight, name in pairs[:top] if weight > 0]
+        [(row[column], name) for row, name in zip(scores.rows, scores.known, strict=True)
+         if row[column] > 0],
+        reverse=True,
+    )  # fmt: skip
+    return [name for _, name in pairs[:top]]
 
 
 def _sigmoid(score: float) -> float:

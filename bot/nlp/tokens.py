@@ -152,7 +152,9 @@ def tokenize(text: str) -> TokenizedText:
         return TokenizedText((), "", ())
     get = _ANALYSES.get
     found = [get(line) or _analyse(line) for line in output.split("\n")]
-    if _SPACE in found:
+    # A space's line, and only a space's, starts with its part of speech 空白 (cheaper to
+    # look for in the output than among the analyses).
+    if output.startswith("空白\t") or "\n空白\t" in output:
         found = [analysis for analysis in found if analysis is not _SPACE]
         if not found:
             return TokenizedText((), "", ())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 
@@ -60,6 +62,13 @@ class Understanding:
 
 def understand(subject: str, text: str, *, mail_date: datetime | None = None) -> Understanding:
     """Classify a buyer's new text (quotes and signature already removed) and its subject."""
+    return _classifier()(subject, text, mail_date=mail_date)
+
+
+@cache
+def _classifier() -> Callable[..., Understanding]:
+    # Imported on first use (bot.nlp.classify imports this module); an import statement in
+    # understand() itself would cost a few microseconds on every mail.
     from bot.nlp.classify import classify
 
-    return classify(subject, text, mail_date=mail_date)
+    return classify
