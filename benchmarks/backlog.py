@@ -5,6 +5,9 @@ over one connection to the same SMTP server: the ceiling the desk is measured ag
 
     python benchmarks/backlog.py [--mails 2000] [--database URL] [--workers N]
 
+``BENCH_PROFILE=FILE`` writes a cProfile of the desk process (this one) while it works
+(``python -m pstats FILE``); the profiler's own cost slows it, so rates are not comparable then.
+
 With ``--workers N`` the desk runs as N processes sharing the store, as the README's
 "Scaling out" describes: this one with every role, and N-1 extra ``madoguchi run`` processes
 with ``MADOGUCHI_ROLES=decide,send``.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import logging
 import os
 import shutil
@@ -73,6 +77,35 @@ async def raw_send_rate(port: int, sink: SinkProcess, count: int) -> float:
     await client.quit()
     await sink.wait_for(before + count, 120)
     return count / (sink.received[-1][0] - start)
+
+
+def _profiler() -> cProfile.Profile | None:
+    """With ``BENCH_PROFILE=FILE``, a cProfile of this desk process while it works the backlog.
+
+    It counts the event loop thread's CPU time (``BENCH_PROFILE_CLOCK=wall`` for wall time,
+    which on a busy machine also counts the moments the process was not running).
+    """
+    if not os.environ.get("BENCH_PROFILE"):
+        return None
+    wall = os.environ.get("BENCH_PROFILE_CLOCK") == "wall"
+    profiler = cProfile.Profile(time.perf_counter if wall else time.thread_time)
+    profiler.enable()
+    return profiler
+
+
+async def _sampler() -> asyncio.subprocess.Process | None:
+    """With ``BENCH_SAMPLER="CMD ..."``, a sampling profiler attached to this process meanwhile.
+
+    The command is given ``--pid <this process>`` and stopped with SIGINT when all are answered,
+    e.g. ``BENCH_SAMPLER="py-spy record -r 200 -f raw -o desk.txt"`` (py-spy is not a
+    dependency of the project; install it where you like). It costs little CPU of its own.
+    """
+    command = os.environ.get("BENCH_SAMPLER")
+    if not command:
+        return None
+    sampler = await asyncio.create_subprocess_exec(*command.split(), "--pid", str(os.getpid()))
+    await asyncio.sleep(1.0)  # attached before the desk starts
+    return sampler
 
 
 def worker_env(settings: Settings, smtp_port: int, n: int) -> dict[str, str]:
@@ -137,12 +170,21 @@ async def main(count: int, database_url: str | None, workers: int = 1) -> None:
             )
             for n in range(1, workers)
         ]
+        profiler = _profiler()
+        sampler = await _sampler()
         started = time.time()
         cpu_before = time.process_time()
         task = asyncio.create_task(desk.run(stop))
         await sink.wait_for(before + count, 600)
         answered = sink.received[-1][0]
         cpu_ms = (time.process_time() - cpu_before) * 1000 / count
+        if sampler is not None:
+            sampler.send_signal(signal.SIGINT)
+            await sampler.wait()
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(os.environ["BENCH_PROFILE"])
+            print(f"profile of the desk written to {os.environ['BENCH_PROFILE']}")
         stop.set()
         await task
         await desk.close()

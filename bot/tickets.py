@@ -32,7 +32,10 @@ async def record_sent(
     entries = [e for e in entries if e.ticket_id is not None]
     if not entries:
         return
-    stored = await rows_by_id(conn, outbox, [e.id for e in entries])
+    # The sender claimed whole rows: subject and body come with them; others are read here.
+    unread = [e.id for e in entries if e.subject is None or e.body is None]
+    stored = {i: (r.subject, r.body) for i, r in (await rows_by_id(conn, outbox, unread)).items()}
+    texts = {e.id: stored.get(e.id, (e.subject, e.body)) for e in entries}
     await conn.execute(
         insert(messages),
         [
@@ -42,10 +45,10 @@ async def record_sent(
                 "message_id": e.message_id,
                 "from_addr": e.mail_from,
                 "to_addrs": e.rcpt_to,
-                "subject": stored[e.id].subject,
+                "subject": texts[e.id][0],
                 "sent_at": now,
-                "text": stored[e.id].body,
-                "new_text": stored[e.id].body,
+                "text": texts[e.id][1],
+                "new_text": texts[e.id][1],
                 "author": e.author,
                 "created_at": now,
             }

@@ -408,13 +408,15 @@ class SinkMessage:
 class SmtpSink:
     """An aiosmtpd server in the caller's loop that keeps what it accepts.
 
-    ``refuse(code, text, times)`` makes the next DATA commands fail with that answer;
+    ``refuse(code, text, times)`` makes the next DATA commands fail with that answer,
+    ``refuse_recipient(code, text, times)`` the next RCPT commands;
     ``on_accept`` is called after a mail was recorded and before 250 is sent.
     """
 
     def __init__(self) -> None:
         self.messages: list[SinkMessage] = []
         self.refusals: list[str] = []
+        self.recipient_refusals: list[str] = []
         self.connections = 0
         self.on_accept: Callable[[SinkMessage], None] | None = None
         self.tls = "none"
@@ -466,6 +468,24 @@ class SmtpSink:
     def refuse(self, code: int, text: str, times: int = 1) -> None:
         """Answer the next ``times`` DATA commands with ``code text``."""
         self.refusals.extend([f"{code} {text}"] * times)
+
+    def refuse_recipient(self, code: int, text: str, times: int = 1) -> None:
+        """Answer the next ``times`` RCPT commands with ``code text``."""
+        self.recipient_refusals.extend([f"{code} {text}"] * times)
+
+    async def handle_RCPT(
+        self,
+        server: Any,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        """aiosmtpd hook: take the recipient (or refuse it as told)."""
+        if self.recipient_refusals:
+            return self.recipient_refusals.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         """aiosmtpd hook: record the mail (or refuse it as told)."""

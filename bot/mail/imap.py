@@ -44,7 +44,10 @@ from bot.store.schema import mailboxes
 
 log = logging.getLogger(__name__)
 
-BATCH_UIDS = 200  # aioimaplib hangs on huge FETCH ranges
+# aioimaplib hangs on huge FETCH ranges, and scans the whole FETCH response received so far at
+# every line it reads: its CPU per mail grows with the batch. 50 mails per FETCH take about half
+# the client CPU per mail of 200 (measured on a 2,000-mail backlog), for a round trip per 50.
+BATCH_UIDS = 50
 BATCH_BYTES = 32 * 1024 * 1024  # keep one batch's mails comfortably in memory
 RESYNC_MARGIN = timedelta(days=1)
 

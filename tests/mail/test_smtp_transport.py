@@ -1,0 +1,103 @@
+"""The SMTP transport on its own: its connection pool, its envelope, and refusals at RCPT."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiosmtplib.protocol import normalize_message_line_endings
+
+from bot.config import OutboxSettings
+from bot.errors import OutboxError, PermanentSendError
+from bot.mail.outbox import OutboxEntry, SmtpTransport, _wire_size
+from tests.mail.helpers import shipping_question
+from tests.servers import SmtpSink
+
+
+def _transport(sink: SmtpSink) -> SmtpTransport:
+    return SmtpTransport(
+        OutboxSettings(
+            scheme="smtp", url=f"smtp://127.0.0.1:{sink.port}", host="127.0.0.1", port=sink.port
+        )
+    )
+
+
+def _entry(n: int, rcpt: str = "buyer@example.ne.jp") -> OutboxEntry:
+    message_id = f"<madoguchi.t{n}@mirai-zakka.example.jp>"
+    raw = shipping_question(message_id=message_id)
+    return OutboxEntry(n, n, message_id, "shop@mirai-zakka.example.jp", [rcpt], raw, "bot", 1)
+
+
+async def test_a_few_replies_share_one_connection(sink: SmtpSink) -> None:
+    transport = _transport(sink)
+    try:
+        await asyncio.gather(*(transport.deliver(_entry(n)) for n in range(3)))
+        await transport.deliver(_entry(3))
+    finally:
+        await transport.close()
+    assert sink.connections == 1
+    assert len(sink.messages) == 4
+
+
+async def test_many_waiting_replies_go_out_over_a_few_connections_each_once(
+    sink: SmtpSink,
+) -> None:
+    transport = _transport(sink)
+    entries = [_entry(n, rcpt=f"b{n}@marketplace.example.jp") for n in range(40)]
+    try:
+        await asyncio.gather(*(transport.deliver(e) for e in entries))
+    finally:
+        await transport.close()
+    assert 1 < sink.connections <= SmtpTransport.MAX_CONNECTIONS
+    assert sorted(m.message_id for m in sink.messages) == sorted(e.message_id for e in entries)
+    by_id = {m.message_id: m for m in sink.messages}
+    for e in entries:
+        got = by_id[e.message_id]
+        assert got.mail_from == e.mail_from
+        assert got.rcpt_tos == e.rcpt_to
+        assert got.data == normalize_message_line_endings(e.raw)
+
+
+async def test_a_recipient_refused_for_good_is_permanent_and_the_next_mail_goes_out(
+    sink: SmtpSink,
+) -> None:
+    transport = _transport(sink)
+    sink.refuse_recipient(550, "5.1.1 No such user")
+    try:
+        with pytest.raises(PermanentSendError, match="550"):
+            await transport.deliver(_entry(1))
+        sink.refuse_recipient(450, "4.2.0 Mailbox busy")
+        with pytest.raises(OutboxError, match="450") as caught:
+            await transport.deliver(_entry(2))
+        assert not isinstance(caught.value, PermanentSendError)
+        await transport.deliver(_entry(3))
+    finally:
+        await transport.close()
+    assert [m.message_id for m in sink.messages] == [_entry(3).message_id]
+
+
+async def test_an_address_that_needs_quoting_is_sent_as_aiosmtplib_quotes_it(
+    sink: SmtpSink,
+) -> None:
+    transport = _transport(sink)
+    try:
+        await transport.deliver(_entry(1, rcpt='"taro yamada"@example.ne.jp'))
+    finally:
+        await transport.close()
+    (got,) = sink.messages
+    assert got.rcpt_tos == ['"taro yamada"@example.ne.jp']
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Subject: a\r\n\r\nbody\r\n",
+        b"Subject: a\n\nbody\n",
+        b"Subject: a\n\nbody",
+        b"Subject: a\r\n\r\nbody\rmore\r\n.dot\n",
+        b"Subject: a\r\n\r\nends in CR\r",
+        b"",
+    ],
+)
+def test_the_declared_size_is_the_size_on_the_wire(raw: bytes) -> None:
+    assert _wire_size(raw) == len(normalize_message_line_endings(raw))
