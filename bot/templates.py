@@ -70,6 +70,9 @@ class Renderer:
             keep_trailing_newline=False,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates are read once per process: no file-system look per render (a changed
+            # template takes effect at the next start, like a changed setting).
+            auto_reload=False,
         )
         self.env.filters.update(
             jdate=jdate,
