@@ -139,11 +139,7 @@ class ImapWatcher:
             return self.connection
         await self.close()
         connection = ImapConnection(self.mailbox)
-        try:
-            await connection.open()
-        except BaseException:
-            await connection.close()
-            raise
+        await connection.open()
         self.connection = connection
         self.connects += 1
         log.info(

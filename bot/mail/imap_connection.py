@@ -195,8 +195,15 @@ class ImapConnection:
         """Connect (IMAPS with verified TLS, or plain IMAP) and log in.
 
         Raises :class:`MailboxAuthError` when the server refuses the credentials and
-        :class:`MailboxError` for anything else.
+        :class:`MailboxError` for anything else; whatever fails, nothing is left open.
         """
+        try:
+            await self._open()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _open(self) -> None:
         m = self.mailbox
         context = tls_context(m) if m.scheme == "imaps" else None
         # IMAP4 (not IMAP4_SSL) because only it reports a lost connection; TLS via ssl_context.

@@ -45,11 +45,7 @@ class SentFolder:
                 if fresh:
                     await self._drop()
                     connection = ImapConnection(self.mailbox)
-                    try:
-                        await connection.open()
-                    except BaseException:
-                        await connection.close()
-                        raise
+                    await connection.open()
                     self._connection = connection
                 assert self._connection is not None
                 try:
