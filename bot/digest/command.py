@@ -70,7 +70,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     # imported here so that `madoguchi --help` does not load the store and the renderer
     from bot.clock import SystemClock
     from bot.digest.build import build_digest
-    from bot.digest.mail import chart_cid, compose_digest
+    from bot.digest.mail import chart_cid, digest_mail
     from bot.mail.compose import make_message_id
     from bot.store import open_store
 
@@ -108,14 +108,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     rendered = digest.rendered
     if out is not None:
         if as_mail:
-            raw = compose_digest(
-                from_name=f"{shop.name} (Madoguchi)",
-                from_addr=shop.address,
-                to=list(settings.digest.email_to) or [shop.address],
-                subject=rendered.subject,
-                text=rendered.text,
-                html=rendered.html,
-                chart_png=digest.chart_png,
+            raw = digest_mail(
+                digest,
+                shop,
+                list(settings.digest.email_to) or [shop.address],
                 cid=cid,
                 message_id=message_id,
                 date=now,

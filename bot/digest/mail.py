@@ -11,6 +11,11 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import ShopSettings
+    from bot.digest.build import Digest
 
 
 def chart_cid(message_id: str) -> str:
@@ -56,3 +61,28 @@ def compose_digest(
             disposition="inline",
         )
     return msg.as_bytes()
+
+
+def digest_mail(
+    digest: Digest,
+    shop: ShopSettings,
+    to: list[str],
+    *,
+    cid: str,
+    message_id: str,
+    date: datetime,
+) -> bytes:
+    """The shop's digest mail of ``digest`` (rendered with ``embed="cid"`` and this ``cid``)."""
+    rendered = digest.rendered
+    return compose_digest(
+        from_name=f"{shop.name} (Madoguchi)",
+        from_addr=shop.address,
+        to=to,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        chart_png=digest.chart_png,
+        cid=cid,
+        message_id=message_id,
+        date=date,
+    )

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.config import DigestSettings, Settings
 from bot.digest.build import Digest, build_digest
-from bot.digest.mail import chart_cid, compose_digest
+from bot.digest.mail import chart_cid, digest_mail
 from bot.digest.period import Period
 from bot.logs import kv
 from bot.mail.compose import make_message_id
@@ -180,29 +180,18 @@ class DigestScheduler:
         recipients = list(self.settings.digest.email_to)
         if not recipients:
             return None
-        shop = self.settings.shop
-        rendered = digest.rendered
-        raw = compose_digest(
-            from_name=f"{shop.name} (Madoguchi)",
-            from_addr=shop.address,
-            to=recipients,
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-            chart_png=digest.chart_png,
-            cid=cid,
-            message_id=message_id,
-            date=now,
+        raw = digest_mail(
+            digest, self.settings.shop, recipients, cid=cid, message_id=message_id, date=now
         )
         return await enqueue(
             conn,
             ticket_id=None,
             decision_id=None,
             message_id=message_id,
-            mail_from=shop.address,
+            mail_from=self.settings.shop.address,
             rcpt_to=recipients,
-            subject=rendered.subject,
-            body=rendered.text,
+            subject=digest.rendered.subject,
+            body=digest.rendered.text,
             raw=raw,
             author=AUTHOR,
             now=now,
