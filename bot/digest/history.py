@@ -7,13 +7,14 @@ compare with hand-computed numbers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.schema import deadlines, decisions, messages, outbox, tickets
+from bot.store.sql import rows_by_id
 
 
 @dataclass(frozen=True)
@@ -120,33 +121,18 @@ async def load_history(
         deadlines.c.opened_at <= as_of,
         or_(deadlines.c.closed_at.is_(None), deadlines.c.closed_at > as_of),
     )
-    deadline_rows = (
-        await conn.execute(
-            select(deadlines).where(or_(in_window, open_at_as_of)).order_by(deadlines.c.id)
-        )
-    ).all()
     deadline_records = tuple(
-        DeadlineRecord(
-            id=r.id,
-            ticket_id=r.ticket_id,
-            message_id=r.message_id,
-            opened_at=r.opened_at,
-            due_at=r.due_at,
-            closed_at=r.closed_at,
-            close_reason=r.close_reason,
+        DeadlineRecord(**r._mapping)
+        for r in await conn.execute(
+            select(*(deadlines.c[f.name] for f in fields(DeadlineRecord)))
+            .where(or_(in_window, open_at_as_of))
+            .order_by(deadlines.c.id)
         )
-        for r in deadline_rows
     )
-    reply_rows = (
-        await conn.execute(
-            select(
-                outbox.c.id,
-                outbox.c.ticket_id,
-                outbox.c.author,
-                outbox.c.state,
-                outbox.c.created_at,
-                outbox.c.sent_at,
-            )
+    replies = tuple(
+        ReplyRecord(**r._mapping)
+        for r in await conn.execute(
+            select(*(outbox.c[f.name] for f in fields(ReplyRecord)))
             .where(
                 outbox.c.ticket_id.is_not(None),
                 or_(
@@ -156,29 +142,19 @@ async def load_history(
             )
             .order_by(outbox.c.id)
         )
-    ).all()
-    replies = tuple(
-        ReplyRecord(
-            id=r.id,
-            ticket_id=r.ticket_id,
-            author=r.author,
-            state=r.state,
-            created_at=r.created_at,
-            sent_at=r.sent_at,
-        )
-        for r in reply_rows
     )
-    ticket_ids = {m.ticket_id for m in mails} | {d.ticket_id for d in deadline_records}
-    ticket_map: dict[int, TicketRecord] = {}
-    ids = sorted(ticket_ids)
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        for r in (await conn.execute(select(tickets).where(tickets.c.id.in_(chunk)))).all():
-            ticket_map[r.id] = TicketRecord(
-                id=r.id,
-                subject=r.subject or "",
-                status=r.status,
-                order_id=r.order_id,
-                angry=bool(r.angry),
-                claim_risk=bool(r.claim_risk),
-            )
+    ticket_rows = await rows_by_id(
+        conn, tickets, {m.ticket_id for m in mails} | {d.ticket_id for d in deadline_records}
+    )
+    ticket_map = {
+        ticket_id: TicketRecord(
+            id=r.id,
+            subject=r.subject or "",
+            status=r.status,
+            order_id=r.order_id,
+            angry=bool(r.angry),
+            claim_risk=bool(r.claim_risk),
+        )
+        for ticket_id, r in ticket_rows.items()
+    }
     return History(mails, deadline_records, ticket_map, replies)

@@ -83,14 +83,22 @@ async def insert_many(
     return keys
 
 
+IDS_PER_STATEMENT = 1000
+
+
 async def rows_by_id(
     conn: AsyncConnection, table: Table, ids: Iterable[int]
 ) -> dict[int, Row[Any]]:
-    """Whole rows by primary key (missing keys are simply absent)."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
+    """Whole rows by primary key (missing keys are simply absent).
+
+    The keys go in chunks of :data:`IDS_PER_STATEMENT`, well inside both databases' limits on
+    bound parameters however many are asked for.
+    """
+    wanted = sorted(set(ids))
     pk = next(iter(table.primary_key.columns))
-    return {
-        int(r._mapping[pk.name]): r for r in await conn.execute(select(table).where(pk.in_(wanted)))
-    }
+    found: dict[int, Row[Any]] = {}
+    for start in range(0, len(wanted), IDS_PER_STATEMENT):
+        chunk = wanted[start : start + IDS_PER_STATEMENT]
+        for r in await conn.execute(select(table).where(pk.in_(chunk))):
+            found[int(r._mapping[pk.name])] = r
+    return found
