@@ -33,23 +33,14 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE / "train_src"
 OUT = HERE.parent / "train.jsonl"
 sys.path.insert(0, str(SRC))
+sys.path.insert(0, str(HERE.parents[1]))  # the repository, for bot.intents
 
 import composed  # noqa: E402
 import wrappers  # noqa: E402
 
-INTENTS = {
-    "shipping_status",
-    "not_received",
-    "change_order",
-    "cancel",
-    "return_refund",
-    "defective",
-    "product_question",
-    "invoice",
-    "payment",
-    "thanks",
-    "other",
-}
+from bot.intents import INTENTS as ALL_INTENTS  # noqa: E402
+
+INTENTS = set(ALL_INTENTS)
 TAGS = {
     "keigo",
     "casual",

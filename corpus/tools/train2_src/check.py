@@ -14,21 +14,10 @@ from collections import Counter
 from pathlib import Path
 
 from bot.carriers import check_digit_ok
+from bot.intents import INTENTS as ALL_INTENTS
 
 PATH = Path(__file__).resolve().parents[2] / "train2.jsonl"
-INTENTS = {
-    "shipping_status",
-    "not_received",
-    "change_order",
-    "cancel",
-    "return_refund",
-    "defective",
-    "product_question",
-    "invoice",
-    "payment",
-    "thanks",
-    "other",
-}
+INTENTS = set(ALL_INTENTS)
 TAGS = {
     "keigo",
     "casual",

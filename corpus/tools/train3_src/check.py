@@ -13,22 +13,9 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 from bot.carriers import check_digit_ok  # noqa: E402
+from bot.intents import INTENTS as ALL_INTENTS  # noqa: E402
 
-INTENTS = set(
-    [
-        "shipping_status",
-        "not_received",
-        "change_order",
-        "cancel",
-        "return_refund",
-        "defective",
-        "product_question",
-        "invoice",
-        "payment",
-        "thanks",
-        "other",
-    ]
-)
+INTENTS = set(ALL_INTENTS)
 TAGS = set(
     [
         "keigo",
