@@ -19,7 +19,6 @@ Matching is set look-ups on features the tokeniser produced anyway: no extra pas
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from functools import cache
 from typing import Final, NamedTuple
 
@@ -319,19 +318,16 @@ CUES: Final[tuple[Cue, ...]] = (
 
 
 class CueTable(NamedTuple):
-    """Triggers resolved into features: single features, and conjunctions keyed by a member."""
+    """Triggers resolved into features, with the phrase quoted for each worked out once."""
 
-    single: dict[str, list[int]]
-    # key feature → [(all features needed, cue index)]; only conjunctions whose key is
-    # present are tested, so matching costs little more than one set intersection.
-    conjunctions: dict[str, list[tuple[frozenset[str], int]]]
+    # single feature → (phrase, its negation feature, the cues it triggers)
+    single: dict[str, tuple[str, str, tuple[Cue, ...]]]
+    # key feature → [(all features needed, phrase, its negation feature, the cue)]; only
+    # conjunctions whose key is present are tested, so matching costs little more than one
+    # set intersection.
+    conjunctions: dict[str, list[tuple[frozenset[str], str, str, Cue]]]
     # First lemmas of the two-lemma phrases cues use: only these bigrams need building.
     bigram_heads: frozenset[str]
-    # The same, with what :func:`cue_hits` quotes and tests for each trigger worked out once:
-    # single feature → (phrase, its negation feature, the cues);
-    # key feature → [(all features needed, phrase, its negation feature, the cue)].
-    single_hits: dict[str, tuple[str, str, tuple[Cue, ...]]]
-    conjunction_hits: dict[str, list[tuple[frozenset[str], str, str, Cue]]]
 
 
 EN_NEGATORS: Final = frozenset(
@@ -392,10 +388,11 @@ def cue_table() -> CueTable:
                 conjunctions.setdefault(key, []).append((needed, index))
     every = set(single).union(*(n for group in conjunctions.values() for n, _ in group))
     heads = frozenset(n[2:].partition("_")[0] for n in every if n.startswith("w:") and "_" in n)
-    single_hits = {}
-    for name, indices in single.items():
-        phrase = _single_phrase(name)
-        single_hits[name] = (phrase, negation_feature(phrase), tuple(CUES[i] for i in indices))
+    single_hits = {
+        name: (phrase, negation_feature(phrase), tuple(CUES[i] for i in indices))
+        for name, indices in single.items()
+        for phrase in (_single_phrase(name),)
+    }
     conjunction_hits = {
         key: [
             (needed, phrase, negation_feature(phrase), CUES[index])
@@ -404,7 +401,7 @@ def cue_table() -> CueTable:
         ]
         for key, group in conjunctions.items()
     }
-    return CueTable(single, conjunctions, heads, single_hits, conjunction_hits)
+    return CueTable(single_hits, conjunction_hits, heads)
 
 
 class CueHit(NamedTuple):
@@ -416,45 +413,17 @@ class CueHit(NamedTuple):
     negated: bool
 
 
-def _never(phrase: str) -> bool:
-    return False
-
-
-def cue_hits(names: set[str], negated: Callable[[str], bool] = _never) -> dict[str, CueHit]:
+def cue_hits(names: set[str]) -> dict[str, CueHit]:
     """The cues whose triggers are among ``names``.
 
-    Each comes with the first trigger that fired, preferring one that ``negated`` does not
-    reject; the cue counts as negated only when all of its triggers that fired are.
+    Each comes with the first trigger that fired (in sorted order, so the phrase quoted does
+    not depend on the set's order), preferring one that is not negated: a trigger is negated
+    when ``names`` holds its :func:`negation_feature`. The cue counts as negated only when
+    all of its triggers that fired are.
     """
     table = cue_table()
     found: dict[str, CueHit] = {}
-    # Sorted, so that the phrase quoted for a cue does not depend on the set's order.
-    for name in sorted(names & table.single.keys()):
-        phrase = _single_phrase(name)
-        is_negated = negated(phrase)
-        for index in table.single[name]:
-            cue = CUES[index]
-            known = found.get(cue.name)
-            if known is None or (known.negated and not is_negated):
-                found[cue.name] = CueHit(cue, phrase, is_negated)
-    for key in sorted(names & table.conjunctions.keys()):
-        for needed, index in table.conjunctions[key]:
-            cue = CUES[index]
-            known = found.get(cue.name)
-            if (known is None or known.negated) and needed <= names:
-                phrase = _conjunction_phrase(needed)
-                is_negated = negated(phrase)
-                if known is None or not is_negated:
-                    found[cue.name] = CueHit(cue, phrase, is_negated)
-    return found
-
-
-def cue_hits_in(names: set[str]) -> dict[str, CueHit]:
-    """:func:`cue_hits` with a trigger negated when ``names`` holds its negation feature
-    (:func:`negation_feature`): the same result, with the phrases worked out in advance."""
-    table = cue_table()
-    found: dict[str, CueHit] = {}
-    single = table.single_hits
+    single = table.single
     for name in sorted(names & single.keys()):
         phrase, negation, cues = single[name]
         is_negated = negation in names
@@ -462,7 +431,7 @@ def cue_hits_in(names: set[str]) -> dict[str, CueHit]:
             known = found.get(cue.name)
             if known is None or (known.negated and not is_negated):
                 found[cue.name] = CueHit(cue, phrase, is_negated)
-    conjunctions = table.conjunction_hits
+    conjunctions = table.conjunctions
     for key in sorted(names & conjunctions.keys()):
         for needed, phrase, negation, cue in conjunctions[key]:
             known = found.get(cue.name)

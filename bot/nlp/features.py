@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from bot.nlp.cues import EN_NEGATORS as _EN_NEGATORS
-from bot.nlp.cues import Cue, cue_hits_in, cue_table
+from bot.nlp.cues import Cue, cue_hits, cue_table
 from bot.nlp.respell import respell, unkatakana
 from bot.nlp.tokens import TokenizedText, is_dictionary_word, tokenize, tokenize_english
 
@@ -230,7 +230,7 @@ def extract(subject: str, body: str) -> MailFeatures:
         names.update([f"g:{low[i : i + 2]}" for i in range(len(low) - 1)])
     if features.asks:
         names.add("f:ask")
-    for name, hit in cue_hits_in(names).items():
+    for name, hit in cue_hits(names).items():
         features.cues[name] = (hit.cue, hit.phrase)
         if hit.negated:
             features.negated.add(name)
@@ -246,7 +246,7 @@ def extract(subject: str, body: str) -> MailFeatures:
         subject_language = language_of(subject)
         _text_features(subject.lower() if subject_language == "en" else subject,
                        subject_language, subject_names)  # fmt: skip
-        found = cue_hits_in(subject_names)
+        found = cue_hits(subject_names)
         for name, hit in found.items():
             if hit.cue.intent in ("ask", "angry"):
                 continue
