@@ -182,8 +182,11 @@ def _auto_blockers(
         blockers.append("displeasure-words")
     if intent not in cue_intents:
         blockers.append(f"no-{intent}-cue")
-    if not mail.features.asks and not {"not_arrived", "when_arrive"} & mail.features.cues.keys():
-        # Nothing asked (a report, thanks, a remark): an agent decides whether to answer.
+    # Nothing asked (a report, thanks, a remark): an agent decides whether to answer. "Not
+    # here yet" asks by itself, unless the mail also thanks or says it is settled
+    # (「届いていないと思っていた荷物、ありました。お騒がせしました」).
+    waiting = {"not_arrived", "when_arrive"} & mail.features.cues.keys()
+    if not mail.features.asks and (not waiting or "thanks" in cue_intents):
         blockers.append("no-question")
     # Casual phone mails count when they ask a question ("?") in the shop's words (the cue).
     names = mail.features.names

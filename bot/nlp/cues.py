@@ -87,7 +87,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "not_received",
         "空箱; 空っぽ; 中身 + 空; 中身 + p:入る|NEG; しか + p:入る|NEG; しか + 届く; 個数; "
         "p:足りる|NEG + 個; 数量 + p:足りる|NEG; 一つしか; 1つしか; empty box; only received; only got; "
-        "empty package; 空 + 箱; 箱 + 空; 中身 + 無い; 緩衝; 点 + しか; 個 + しか; 本 + しか; 枚 + しか; しか + 同梱; 不足; 数量不足; 足りる + 数; 数 + p:足りる|NEG; ordered + got; only one of; was empty; completely empty; しか + 無い; だけ + 届く; 一部; 入れ忘れる; スカスカ; のうち + しか; 足りる + 個数; 残り + 送る; only + were in; were in the box; だけ + 届く + p:届く|NEG; nothing in the box; box was empty; only received one; missing item; missing items",
+        "empty package; 空 + 箱; 箱 + 空; 中身 + 無い; 緩衝; 点 + しか; 個 + しか; 本 + しか; 枚 + しか; しか + 同梱; 不足; 数量不足; 足りる + 数; 数 + p:足りる|NEG; ordered + got; only one of; was empty; completely empty; しか + 無い; だけ + 届く; 一部; 入れ忘れる; スカスカ; のうち + しか; 足りる + 個数; 残り + 送る; 数 + 相違; 相違 + 数量; 納品数; 記載 + 数 + 実際; only + were in; were in the box; だけ + 届く + p:届く|NEG; nothing in the box; box was empty; only received one; missing item; missing items",
     ),
     # -- change_order
     _c(
@@ -188,6 +188,13 @@ CUES: Final[tuple[Cue, ...]] = (
         "適合; 使い方; 使用方法; 取り付け; 保証期間; 保証 + 何; 耐熱; 防水; 電圧; compatible; "
         "specification; specs; dimensions; warranty; how to use; waterproof; does it; 製; 別売り; 付属 + p:為る|Q; 何色; 何 + 色; どちら + 良い; 電子レンジ; 食洗機; p:使える|Q; 本体のみ; 対象年齢; 何歳; 保証書; 修理; 交換 + 頻度; セット内容; 説明書 + pdf; 使用 + 可能; does it come; can i use; will it fit; 幅; 奥行き; 手入れ; 日本語 + 説明書; 説明書 + 付く; 付く + p:付く|Q; p:付く|Q; 洗える; 素材; サイズ + 教える; 合う + p:合う|Q; 何cm; 色 + 種類; 予約; 発売; 新作; 違い; 比較; 充電時間; 洗濯; 設置; 組み立てる + 方法; 純正; 替え; 別売; 対応 + 機種; p:使える|Q; p:入る|Q; 入る + サイズ; difference between; how many; which one; 取扱説明書; 使用期限; 賞味期限; 消費期限; 原材料; アレルギー; 男女兼用; カラー展開; does it work with; instructions; manual; battery life; voltage; made in; material; size chart",
     ),
+    # Whether and at what cost the shop sends somewhere (before buying), not where a parcel is.
+    _c(
+        "ship_where",
+        "product_question",
+        "海外 + 発送出来る; 海外 + 送る + 出来る; 海外発送 + p:出来る|Q; 送料 + 幾ら; 送料 + 何円; "
+        "do you ship to; ship internationally; international shipping; ship overseas; shipping cost",
+    ),
     _c("restock", "product_question", "再入荷; 再販; 再生産; back in stock; restock; restocked"),
     _c("bulk", "product_question", "まとめ買い; 大量; 法人; 個以上; bulk; wholesale price"),
     # -- invoice
@@ -214,7 +221,7 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "thanks",
         "thanks",
-        "有り難う; 有難い; 感謝; 御礼; お礼; thank; thanks; thank you; thx; 拝受; 楽しみ + 待つ; 助かる + 有り難う; 受け取る + 確か; 確か + 受け取る; 御礼 + 申し上げる; 礼; 御礼 + 申し上げる; お陰; おかげさま; 嬉しい; 満足; 気に入る; お騒がせ; appreciate; perfect; works great; 大切 + 使う; また + 利用; また + 購入",
+        "有り難う; 有難い; 感謝; 御礼; お礼; thank; thanks; thank you; thx; 拝受; 楽しみ + 待つ; 助かる + 有り難う; 受け取る + 確か; 確か + 受け取る; 御礼 + 申し上げる; 礼; 御礼 + 申し上げる; お陰; おかげさま; 嬉しい; 満足; 気に入る; お騒がせ; 御 + 騒ぐ; appreciate; perfect; works great; 大切 + 使う; また + 利用; また + 購入",
     ),
     _c(
         "arrived",
@@ -270,7 +277,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "p:返事|NEG; p:返信|NEG; p:反応|NEG; p:回答|NEG; p:返答|NEG; 返信 + p:頂く|NEG; "
         "回答 + p:頂く|NEG; 返事 + p:来る|NEG; 返信 + p:来る|NEG; 無視; "
         "何度; 再三; 音沙汰; 前回 + 連絡; no reply; no response; no answer; ignored; ignoring; "
-        "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事して; 度 + 渡る; 回 + 聞く; second request; third request; 2nd request; 3rd request; final request; 督促",
+        "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事して; 度 + 渡る; 回 + 聞く; second request; third request; 2nd request; 3rd request; final request; 督促; 三度; 3度; 対応 + p:頂く|NEG; 未だ + 対応; 度々 + 問い合わせ",
     ),
     _c(
         "anger_strong",
@@ -286,7 +293,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "angry_mild",
         "怒る; 酷い; 誠意; p:納得|NEG; 早急; 至急; 迷惑; 不愉快; 困る; 責任; !!; angry; disappointed; asap;"
         " immediately; がっかり; 信用 + p:出来る|NEG; もう + 良い; 遅い + 過ぎる; 何で; 何故; 危ない; 危険; 早く + 調べる; 誠意; 不信;"
-        " 憤る; 不満; 放置; 不快; 不手際; さっさと; refund me; 返事して; どうなって; 断る; おかしい; 規約; 説明して; もういいです; 遅れる + 要る",
+        " 憤る; 疑う; 不満; 放置; 不快; 不手際; さっさと; refund me; 返事して; どうなって; 断る; おかしい; 規約; 説明して; もういいです; 遅れる + 要る",
     ),
     # -- waiting: signs of a long wait or of no news, which an angry mail often has and a
     # patient one sometimes; the models weigh them, no rule acts on them alone.
