@@ -60,6 +60,7 @@ _MAIL_REGISTER: Final = re.compile(
     re.IGNORECASE,
 )
 _LINK: Final = re.compile(r"https?:|www\.", re.IGNORECASE)
+_THREE_DIGITS: Final = re.compile(r"\d{3}")
 _EVIDENCE_SIZE: Final = 5
 # What a buyer asks sits at the top; past this the text is pasted logs or quoted threads, and
 # the tagger's cost grows faster than linearly with one long input.
@@ -128,6 +129,9 @@ class PreparedMail:
     features: MailFeatures
     order_ids: list[str]
     tracking_numbers: list[TrackingNumber]
+    # Whether subject or body holds a run of three digits: every order ID, tracking number
+    # and dated year does, and most mails have none (their scans are then skipped).
+    digits: bool = True
 
 
 def prepare(subject: str, text: str) -> PreparedMail:
@@ -135,14 +139,18 @@ def prepare(subject: str, text: str) -> PreparedMail:
     norm_subject = normalize(subject[:_MAX_SUBJECT])
     body = normalize(buyer_text(text[:_MAX_TEXT]))
     combined = f"{norm_subject}\n{body}"
-    ids, spans = order_ids(combined)
-    tracking = tracking_numbers(combined, spans)
+    digits = _THREE_DIGITS.search(combined) is not None
+    ids: list[str] = []
+    tracking: list[TrackingNumber] = []
+    if digits:
+        ids, spans = order_ids(combined)
+        tracking = tracking_numbers(combined, spans)
     features = extract(norm_subject, body)
     if ids:
         features.names.add("f:order_id")
     if tracking:
         features.names.add("f:tracking_number")
-    return PreparedMail(norm_subject, body, features, ids, tracking)
+    return PreparedMail(norm_subject, body, features, ids, tracking, digits)
 
 
 def _readable(name: str, features: MailFeatures) -> str:
@@ -298,7 +306,10 @@ def classify(
         angry_names = model.angry_contributions(scores, 2)
         evidence += [f"angry:{_readable(n, mail.features)}" for n in angry_names]
     evidence += decision.rules
-    dates: list[date] = mentioned_dates(mail.body, mail_date)
+    # Without the mail's date only dates with their year are read, and a year is digits.
+    dates: list[date] = (
+        mentioned_dates(mail.body, mail_date) if mail.digits or mail_date is not None else []
+    )
     return Understanding(
         intent=decision.intent,
         confidence=decision.confidence,
