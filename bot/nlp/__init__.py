@@ -8,6 +8,12 @@ tagger's analyses split into lemma and role.
 Train with ``python -m bot.nlp.train``; measure with ``madoguchi eval FILE.jsonl``.
 """
 
-from bot.nlp.understanding import TrackingNumber, Understanding, understand
+from bot.nlp import native
+
+# A current compiled build of the hot modules (``python -m bot.nlp.native``) loads instead of
+# their sources; without one, or with any source changed since, the sources load.
+native.enable(__path__)
+
+from bot.nlp.understanding import TrackingNumber, Understanding, understand  # noqa: E402
 
 __all__ = ["TrackingNumber", "Understanding", "understand"]

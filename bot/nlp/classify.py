@@ -261,7 +261,7 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
             and probability[cue_intent] >= _CUE_OTHER_FLOOR
         ):
             others.append(cue_intent)
-    claim_risk = bool(_CLAIM_CUES & cues.keys())
+    claim_risk = not _CLAIM_CUES.isdisjoint(cues)
     # A threat of a claim is anger by definition (design doc), negated or not: a human reads it.
     angry = claim_risk or scores.angry >= t.angry or "angry" in cue_intents
     if claim_risk:

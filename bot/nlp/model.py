@@ -12,10 +12,12 @@ import math
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-MODEL_PATH: Final = Path(__file__).parent / "model" / "intent_model.json"
+# Found from the package, not from this file: the compiled build of this module lives elsewhere.
+MODEL_PATH: Final = Path(str(resources.files("bot.nlp"))) / "model" / "intent_model.json"
 
 
 @dataclass(frozen=True)
