@@ -53,6 +53,7 @@ _LONG_MAIL: Final = 400
 _ASK_INTENTS: Final = _HUMAN_CUES | AUTO_INTENTS
 # A mail closed with no reply may carry thanks cues and nothing else.
 _NONE_CUES: Final = frozenset({"thanks", "cancel_negated"})
+_ARRIVAL_CUES: Final = frozenset({"not_arrived", "when_arrive"})
 # Auto answers go only to text that reads like a buyer's mail, not to stray short phrases.
 _MAIL_REGISTER: Final = re.compile(
     r"です|ます|ません|ました|ください|下さい|でしょうか|お願い|いたし|致し|ございま|\bor?der\b|\bpackage\b|"
@@ -190,7 +191,7 @@ def _auto_blockers(
         blockers.append("displeasure-words")
     if intent not in cue_intents:
         blockers.append(f"no-{intent}-cue")
-    if not mail.features.asks and not {"not_arrived", "when_arrive"} & mail.features.cues.keys():
+    if not mail.features.asks and _ARRIVAL_CUES.isdisjoint(mail.features.cues):
         # Nothing asked (a report, thanks, a remark): an agent decides whether to answer.
         blockers.append("no-question")
     # Casual phone mails count when they ask a question ("?") in the shop's words (the cue).

@@ -75,15 +75,17 @@ class IntentModel:
     def score(self, names: AbstractSet[str]) -> Scores:
         """Both models' verdicts on a feature set."""
         rows_by_name = self.rows
-        # The set intersection runs in C; only the mail's known features are looked up.
-        known = list(names & rows_by_name.keys())
+        # The set intersection runs in C (faster with a frozenset than with the dict's keys);
+        # only the mail's known features are looked up.
+        sums = self.sums
+        known = list(names & (sums.names if sums is not None else rows_by_name.keys()))
         rows = list(map(rows_by_name.__getitem__, known))
         # The sums are exact, so the result does not depend on the set's (hash-seeded) order:
         # the same mail gets the same confidence in every process.
         if not rows:
             totals = [0.0] * (len(self.intents) + 1)
-        elif self.sums is not None:
-            totals = self.sums.totals(known)
+        elif sums is not None:
+            totals = sums.totals(known)
         else:
             # zip(*rows) transposes in C: one sum per column instead of a loop per weight.
             totals = list(map(math.fsum, zip(*rows, strict=True)))
@@ -133,6 +135,8 @@ class ExactSums:
 
     def __init__(self, packed: dict[str, int], columns: int, scale: int, bias: int, width: int):
         self.packed = packed
+        # The names of the packed rows (the model's features).
+        self.names = frozenset(packed)
         self.columns = columns
         self.scale = scale
         self.bias = bias
