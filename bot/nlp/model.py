@@ -186,7 +186,7 @@ def _strongest(scores: Scores, column: int, top: int) -> list[str]:
     # Only positive weights are named, so only they are sorted (the same first ``top``).
     pairs = sorted(
         [(row[column], name) for row, name in zip(scores.rows, scores.known, strict=True)
-         if row[column] > 0],
+         if row[column] > 0.0],
         reverse=True,
     )  # fmt: skip
     return [name for _, name in pairs[:top]]
