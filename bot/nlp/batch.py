@@ -6,8 +6,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bot.mail.quotes import new_text
+from bot.nlp.classify import classify_line
 from bot.nlp.dictpages import keep_within, resident_bytes
-from bot.nlp.understanding import Understanding, understand
+from bot.nlp.understanding import Understanding
 
 # How often a batch checks its memory (reading /proc costs ~10 µs; a mail ~150 µs).
 _MEMORY_CHECK_EVERY = 16
@@ -48,7 +49,7 @@ def classify_record(record: object) -> dict[str, Any]:
     if not isinstance(subject, str):
         return _invalid(item_id, "subject must be a string")
     try:
-        return understand(subject, new_text(body)).to_contract(item_id)
+        return classify_line(subject, new_text(body), item_id)
     except Exception as exc:  # one bad mail must not stop a batch of thousands
         return _invalid(item_id, f"could not be classified ({type(exc).__name__})")
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
-from typing import Final
+from typing import Any, Final
 
 from bot.intents import AUTO_INTENTS
 from bot.nlp.cleanup import buyer_text
@@ -24,7 +24,7 @@ from bot.nlp.entities import order_ids, tracking_numbers
 from bot.nlp.features import MailFeatures, extract
 from bot.nlp.model import IntentModel, Scores, load_model
 from bot.nlp.normalize import normalize
-from bot.nlp.understanding import TrackingNumber, Understanding
+from bot.nlp.understanding import TrackingNumber, Understanding, contract_line
 
 _CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
 # Cue families that mean a human has something to do, whatever the model's top intent.
@@ -154,17 +154,24 @@ def prepare(subject: str, text: str) -> PreparedMail:
     return PreparedMail(norm_subject, body, features, ids, tracking, digits)
 
 
+# Readable text of feature names that are not cues (the same in every mail). Evidence names
+# are model features, so this holds at most one entry per feature of the model.
+_READABLE: dict[str, str] = {}
+
+
 def _readable(name: str, features: MailFeatures) -> str:
     """A feature name as an agent reads it: the cue's phrase, the lemma, the predicate."""
+    text = _READABLE.get(name)
+    if text is not None:
+        return text
     kind, _, rest = name.partition(":")
-    cue, bar, flag = rest.partition("|")
-    if kind in ("c", "cs", "cr") and cue in features.cues:
-        return features.cues[cue][1] + bar + flag
-    if kind == "f":
-        return f"[{rest}]"
-    if kind == "s":
-        return f"件名:{rest}"
-    return rest
+    if kind in ("c", "cs", "cr"):
+        cue, bar, flag = rest.partition("|")
+        # A cue is quoted by the phrase that fired in this mail.
+        return features.cues[cue][1] + bar + flag if cue in features.cues else rest
+    text = f"[{rest}]" if kind == "f" else (f"件名:{rest}" if kind == "s" else rest)
+    _READABLE[name] = text
+    return text
 
 
 def _auto_blockers(
@@ -295,18 +302,7 @@ def classify(
     model: IntentModel | None = None,
 ) -> Understanding:
     """Understand a buyer mail's subject and new text (see :func:`bot.nlp.understand`)."""
-    model = model or load_model()
-    mail = prepare(subject, text)
-    decision = decide(mail, model)
-    scores = decision.scores
-    evidence = [
-        _readable(n, mail.features)
-        for n in model.contributions(scores, decision.intent, _EVIDENCE_SIZE)
-    ]
-    if decision.angry:
-        angry_names = model.angry_contributions(scores, 2)
-        evidence += [f"angry:{_readable(n, mail.features)}" for n in angry_names]
-    evidence += decision.rules
+    mail, decision, evidence = _classified(subject, text, model or load_model())
     # Without the mail's date only dates with their year are read, and a year is digits.
     dates: list[date] = (
         mentioned_dates(mail.body, mail_date) if mail.digits or mail_date is not None else []
@@ -318,9 +314,43 @@ def classify(
         action=decision.action,
         order_ids=mail.order_ids,
         tracking_numbers=mail.tracking_numbers,
-        evidence=list(dict.fromkeys(evidence)),
+        evidence=evidence,
         other_intents=decision.other_intents,
         language=mail.features.language,
         dates=dates,
         claim_risk=decision.claim_risk,
     )
+
+
+def classify_line(subject: str, text: str, item_id: Any) -> dict[str, Any]:
+    """``classify(subject, text).to_contract(item_id)`` without what the line leaves out
+    (dates, language, further intents): the ``madoguchi classify`` batch path."""
+    mail, decision, evidence = _classified(subject, text, load_model())
+    return contract_line(
+        item_id,
+        decision.intent,
+        decision.confidence,
+        decision.angry,
+        decision.action,
+        mail.order_ids,
+        mail.tracking_numbers,
+        evidence,
+    )
+
+
+def _classified(
+    subject: str, text: str, model: IntentModel
+) -> tuple[PreparedMail, Decision, list[str]]:
+    """The prepared mail, the decision and the evidence, each item once in order."""
+    mail = prepare(subject, text)
+    decision = decide(mail, model)
+    scores = decision.scores
+    features = mail.features
+    evidence = [
+        _readable(n, features) for n in model.contributions(scores, decision.intent, _EVIDENCE_SIZE)
+    ]
+    if decision.angry:
+        angry_names = model.angry_contributions(scores, 2)
+        evidence += [f"angry:{_readable(n, features)}" for n in angry_names]
+    evidence += decision.rules
+    return mail, decision, list(dict.fromkeys(evidence))
