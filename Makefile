@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint format bench services clean
+.PHONY: demo test lint format bench services native native-if-possible clean
 
 ## demo: create the virtualenv, install, and run the bundled example shop
 demo: $(VENV)/.installed
 	$(BIN)/madoguchi demo
 
-## test: install what the tests need (Python packages, Dovecot, PostgreSQL running) and run them
-test: $(VENV)/.installed-dev services
+## test: install what the tests need (Python packages, Dovecot, PostgreSQL running) and run them;
+## the classifier's tests run a second time on its plain sources when its compiled build is used
+test: $(VENV)/.installed-dev services native-if-possible
 	$(BIN)/python scripts/run_pytest.py
+	MADOGUCHI_NATIVE=0 $(BIN)/python scripts/run_pytest.py -q tests/nlp
 
 ## lint: ruff (lint + format check) and mypy
 lint: $(VENV)/.installed-dev
@@ -26,6 +28,15 @@ format: $(VENV)/.installed-dev
 ## bench: the performance suite (not tests): prints tables, writes benchmarks/results/*.json
 bench: $(VENV)/.installed-dev services
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done
+
+## native: compile the classifier's hot modules with mypyc (optional: ~20 s, a C compiler; the
+## build is used only while its sources are unchanged, see bot/nlp/native.py)
+native: $(VENV)/.installed-dev
+	$(BIN)/python -m bot.nlp.build_native
+
+# Build it when stale or missing, but never fail for want of a compiler: the sources then run.
+native-if-possible: $(VENV)/.installed-dev
+	@$(BIN)/python -m bot.nlp.build_native --if-stale || echo "native: not built; the classifier runs from its sources"
 
 ## services: make sure the servers the tests use are installed and running
 services:
@@ -42,4 +53,4 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache bot/nlp/_compiled

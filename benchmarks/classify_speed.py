@@ -16,7 +16,9 @@ quotes and signatures included) and writes them to a temporary JSON-lines file. 
   child's own ``ru_maxrss`` from ``wait4`` (the parent, which holds the corpus, is not counted).
 
 Prints a table and writes ``benchmarks/results/classify_speed.json``. Targets: classify ≥ 0.5
-× the bare rate, peak RSS of the classify command ≤ 150 MB.
+× the bare rate, peak RSS of the classify command ≤ 150 MB. Whether the classifier ran from
+its compiled build (``make native``, :mod:`bot.nlp.native`) or from its sources is part of
+the result; ``MADOGUCHI_NATIVE=0`` measures the sources when a build is present.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ def main() -> None:
         classify_rss = _peak_rss_mb([sys.executable, "-m", "bot", "classify", "--jsonl", str(path)])
         bare_rss = _peak_rss_mb([sys.executable, __file__, "--bare-child", str(path)])
 
+    from bot.nlp import native
     from bot.nlp.batch import classify_records
 
     mails = list(iter_mails(args.mails))
@@ -135,6 +138,7 @@ def main() -> None:
         "mails": args.mails,
         "mean_chars": round(sum(len(t) for t in texts) / len(texts), 1),
         "clock": "process_cpu",
+        "compiled_build": native.in_use(),
         "bare_fugashi_per_s": round(args.mails / bare, 1),
         "classify_per_s": round(args.mails / classify, 1),
         "ratio_to_bare": round(bare / classify, 3),

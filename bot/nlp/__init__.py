@@ -2,12 +2,19 @@
 
 Pure functions only: text in, :class:`Understanding` out. No I/O, no clock (the mail's own
 date is passed in for resolving relative dates), no globals except the per-process tagger and
-three read-only memos built on first use: the committed model, the cue table and the
-tagger's analyses split into lemma and role.
+read-only memos built on first use: the committed model, the cue table, the tagger's
+analyses split into lemma and role, clause moods and the evidence text of feature names.
 
-Train with ``python -m bot.nlp.train``; measure with ``madoguchi eval FILE.jsonl``.
+Train with ``python -m bot.nlp.train``; measure with ``madoguchi eval FILE.jsonl``. The hot
+modules can be compiled (``make native``, :mod:`bot.nlp.native`); the sources run otherwise.
 """
 
-from bot.nlp.understanding import TrackingNumber, Understanding, understand
+from bot.nlp import native
+
+# A current compiled build of the hot modules (``python -m bot.nlp.native``) loads instead of
+# their sources; without one, or with any source changed since, the sources load.
+native.enable(__path__)
+
+from bot.nlp.understanding import TrackingNumber, Understanding, understand  # noqa: E402
 
 __all__ = ["TrackingNumber", "Understanding", "understand"]

@@ -6,11 +6,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bot.mail.quotes import new_text
+from bot.nlp.classify import classify_line
 from bot.nlp.dictpages import keep_within, resident_bytes
-from bot.nlp.understanding import Understanding, understand
+from bot.nlp.understanding import Understanding
 
-# How often a batch checks its memory (reading /proc costs ~10 µs; a mail ~250 µs).
+# How often a batch checks its memory (reading /proc costs ~10 µs; a mail ~150 µs).
 _MEMORY_CHECK_EVERY = 16
+# The longest gap between two checks when releasing does not keep the process within its
+# allowance (see classify_records).
+_MEMORY_CHECK_MAX = 1024
 # What a batch may add to the process's resident memory: the tagger's trie, word table and
 # connection matrix (~70 MB once varied text has touched them), the model, the caches, and
 # some room for the dictionary's feature pages between two checks.
@@ -45,7 +49,7 @@ def classify_record(record: object) -> dict[str, Any]:
     if not isinstance(subject, str):
         return _invalid(item_id, "subject must be a string")
     try:
-        return understand(subject, new_text(body)).to_contract(item_id)
+        return classify_line(subject, new_text(body), item_id)
     except Exception as exc:  # one bad mail must not stop a batch of thousands
         return _invalid(item_id, f"could not be classified ({type(exc).__name__})")
 
@@ -58,7 +62,20 @@ def classify_records(records: Iterable[Any]) -> Iterator[dict[str, Any]]:
     (:mod:`bot.nlp.dictpages`): thousands of varied mails otherwise map ~140 MB of dictionary.
     """
     start = resident_bytes()
+    interval = _MEMORY_CHECK_EVERY
+    next_check = 0
+    released_last = False
     for count, record in enumerate(records):
-        if start is not None and count % _MEMORY_CHECK_EVERY == 0:
-            keep_within(start + _ALLOWANCE)
+        if start is not None and count >= next_check:
+            released = keep_within(start + _ALLOWANCE)
+            # Over the limit again at the check right after a release: what the tagger needs
+            # for every text is itself more than the allowance (a kernel that maps whole large
+            # page-cache folios maps most of the dictionary at the first text), and releasing
+            # only makes each text fault the same pages back in. Check ever less often then.
+            if released and released_last:
+                interval = min(2 * interval, _MEMORY_CHECK_MAX)
+            elif not released:
+                interval = _MEMORY_CHECK_EVERY
+            released_last = released
+            next_check = count + interval
         yield classify_record(record)

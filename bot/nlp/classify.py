@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
-from typing import Final
+from typing import Any, Final
 
 from bot.intents import AUTO_INTENTS
 from bot.nlp.cleanup import buyer_text
@@ -24,7 +24,7 @@ from bot.nlp.entities import order_ids, tracking_numbers
 from bot.nlp.features import MailFeatures, extract
 from bot.nlp.model import IntentModel, Scores, load_model
 from bot.nlp.normalize import normalize
-from bot.nlp.understanding import TrackingNumber, Understanding
+from bot.nlp.understanding import TrackingNumber, Understanding, contract_line
 
 _CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
 # Cue families that mean a human has something to do, whatever the model's top intent.
@@ -53,6 +53,7 @@ _LONG_MAIL: Final = 400
 _ASK_INTENTS: Final = _HUMAN_CUES | AUTO_INTENTS
 # A mail closed with no reply may carry thanks cues and nothing else.
 _NONE_CUES: Final = frozenset({"thanks", "cancel_negated"})
+_ARRIVAL_CUES: Final = frozenset({"not_arrived", "when_arrive"})
 # Auto answers go only to text that reads like a buyer's mail, not to stray short phrases.
 _MAIL_REGISTER: Final = re.compile(
     r"です|ます|ません|ました|ください|下さい|でしょうか|お願い|いたし|致し|ございま|\bor?der\b|\bpackage\b|"
@@ -60,6 +61,7 @@ _MAIL_REGISTER: Final = re.compile(
     re.IGNORECASE,
 )
 _LINK: Final = re.compile(r"https?:|www\.", re.IGNORECASE)
+_THREE_DIGITS: Final = re.compile(r"\d{3}")
 _EVIDENCE_SIZE: Final = 5
 # What a buyer asks sits at the top; past this the text is pasted logs or quoted threads, and
 # the tagger's cost grows faster than linearly with one long input.
@@ -128,6 +130,9 @@ class PreparedMail:
     features: MailFeatures
     order_ids: list[str]
     tracking_numbers: list[TrackingNumber]
+    # Whether subject or body holds a run of three digits: every order ID, tracking number
+    # and dated year does, and most mails have none (their scans are then skipped).
+    digits: bool = True
 
 
 def prepare(subject: str, text: str) -> PreparedMail:
@@ -135,27 +140,38 @@ def prepare(subject: str, text: str) -> PreparedMail:
     norm_subject = normalize(subject[:_MAX_SUBJECT])
     body = normalize(buyer_text(text[:_MAX_TEXT]))
     combined = f"{norm_subject}\n{body}"
-    ids, spans = order_ids(combined)
-    tracking = tracking_numbers(combined, spans)
+    digits = _THREE_DIGITS.search(combined) is not None
+    ids: list[str] = []
+    tracking: list[TrackingNumber] = []
+    if digits:
+        ids, spans = order_ids(combined)
+        tracking = tracking_numbers(combined, spans)
     features = extract(norm_subject, body)
     if ids:
         features.names.add("f:order_id")
     if tracking:
         features.names.add("f:tracking_number")
-    return PreparedMail(norm_subject, body, features, ids, tracking)
+    return PreparedMail(norm_subject, body, features, ids, tracking, digits)
+
+
+# Readable text of feature names that are not cues (the same in every mail). Evidence names
+# are model features, so this holds at most one entry per feature of the model.
+_READABLE: dict[str, str] = {}
 
 
 def _readable(name: str, features: MailFeatures) -> str:
     """A feature name as an agent reads it: the cue's phrase, the lemma, the predicate."""
+    text = _READABLE.get(name)
+    if text is not None:
+        return text
     kind, _, rest = name.partition(":")
-    cue, bar, flag = rest.partition("|")
-    if kind in ("c", "cs", "cr") and cue in features.cues:
-        return features.cues[cue][1] + bar + flag
-    if kind == "f":
-        return f"[{rest}]"
-    if kind == "s":
-        return f"件名:{rest}"
-    return rest
+    if kind in ("c", "cs", "cr"):
+        cue, bar, flag = rest.partition("|")
+        # A cue is quoted by the phrase that fired in this mail.
+        return features.cues[cue][1] + bar + flag if cue in features.cues else rest
+    text = f"[{rest}]" if kind == "f" else (f"件名:{rest}" if kind == "s" else rest)
+    _READABLE[name] = text
+    return text
 
 
 def _auto_blockers(
@@ -185,7 +201,7 @@ def _auto_blockers(
     # Nothing asked (a report, thanks, a remark): an agent decides whether to answer. "Not
     # here yet" asks by itself, unless the mail also thanks or says it is settled
     # (「届いていないと思っていた荷物、ありました。お騒がせしました」).
-    waiting = {"not_arrived", "when_arrive"} & mail.features.cues.keys()
+    waiting = not _ARRIVAL_CUES.isdisjoint(mail.features.cues)
     if not mail.features.asks and (not waiting or "thanks" in cue_intents):
         blockers.append("no-question")
     # Casual phone mails count when they ask a question ("?") in the shop's words (the cue).
@@ -256,7 +272,7 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
             and probability[cue_intent] >= _CUE_OTHER_FLOOR
         ):
             others.append(cue_intent)
-    claim_risk = bool(_CLAIM_CUES & cues.keys())
+    claim_risk = not _CLAIM_CUES.isdisjoint(cues)
     # A threat of a claim is anger by definition (design doc), negated or not: a human reads it.
     angry = claim_risk or scores.angry >= t.angry or "angry" in cue_intents
     if claim_risk:
@@ -289,19 +305,11 @@ def classify(
     model: IntentModel | None = None,
 ) -> Understanding:
     """Understand a buyer mail's subject and new text (see :func:`bot.nlp.understand`)."""
-    model = model or load_model()
-    mail = prepare(subject, text)
-    decision = decide(mail, model)
-    scores = decision.scores
-    evidence = [
-        _readable(n, mail.features)
-        for n in model.contributions(scores, decision.intent, _EVIDENCE_SIZE)
-    ]
-    if decision.angry:
-        angry_names = model.angry_contributions(scores, 2)
-        evidence += [f"angry:{_readable(n, mail.features)}" for n in angry_names]
-    evidence += decision.rules
-    dates: list[date] = mentioned_dates(mail.body, mail_date)
+    mail, decision, evidence = _classified(subject, text, model or load_model())
+    # Without the mail's date only dates with their year are read, and a year is digits.
+    dates: list[date] = (
+        mentioned_dates(mail.body, mail_date) if mail.digits or mail_date is not None else []
+    )
     return Understanding(
         intent=decision.intent,
         confidence=decision.confidence,
@@ -309,9 +317,43 @@ def classify(
         action=decision.action,
         order_ids=mail.order_ids,
         tracking_numbers=mail.tracking_numbers,
-        evidence=list(dict.fromkeys(evidence)),
+        evidence=evidence,
         other_intents=decision.other_intents,
         language=mail.features.language,
         dates=dates,
         claim_risk=decision.claim_risk,
     )
+
+
+def classify_line(subject: str, text: str, item_id: Any) -> dict[str, Any]:
+    """``classify(subject, text).to_contract(item_id)`` without what the line leaves out
+    (dates, language, further intents): the ``madoguchi classify`` batch path."""
+    mail, decision, evidence = _classified(subject, text, load_model())
+    return contract_line(
+        item_id,
+        decision.intent,
+        decision.confidence,
+        decision.angry,
+        decision.action,
+        mail.order_ids,
+        mail.tracking_numbers,
+        evidence,
+    )
+
+
+def _classified(
+    subject: str, text: str, model: IntentModel
+) -> tuple[PreparedMail, Decision, list[str]]:
+    """The prepared mail, the decision and the evidence, each item once in order."""
+    mail = prepare(subject, text)
+    decision = decide(mail, model)
+    scores = decision.scores
+    features = mail.features
+    evidence = [
+        _readable(n, features) for n in model.contributions(scores, decision.intent, _EVIDENCE_SIZE)
+    ]
+    if decision.angry:
+        angry_names = model.angry_contributions(scores, 2)
+        evidence += [f"angry:{_readable(n, features)}" for n in angry_names]
+    evidence += decision.rules
+    return mail, decision, list(dict.fromkeys(evidence))

@@ -335,6 +335,10 @@ class CueTable(NamedTuple):
     conjunctions: dict[str, list[tuple[frozenset[str], str, str, Cue]]]
     # First lemmas of the two-lemma phrases cues use: only these bigrams need building.
     bigram_heads: frozenset[str]
+    # The keys of ``single`` and ``conjunctions`` as sets: a set intersects a frozenset
+    # faster than a dict's keys.
+    single_names: frozenset[str]
+    conjunction_keys: frozenset[str]
 
 
 EN_NEGATORS: Final = frozenset(
@@ -408,7 +412,9 @@ def cue_table() -> CueTable:
         ]
         for key, group in conjunctions.items()
     }
-    return CueTable(single_hits, conjunction_hits, heads)
+    return CueTable(
+        single_hits, conjunction_hits, heads, frozenset(single_hits), frozenset(conjunction_hits)
+    )
 
 
 class CueHit(NamedTuple):
@@ -431,7 +437,7 @@ def cue_hits(names: set[str]) -> dict[str, CueHit]:
     table = cue_table()
     found: dict[str, CueHit] = {}
     single = table.single
-    for name in sorted(names & single.keys()):
+    for name in sorted(names & table.single_names):
         phrase, negation, cues = single[name]
         is_negated = negation in names
         for cue in cues:
@@ -439,7 +445,7 @@ def cue_hits(names: set[str]) -> dict[str, CueHit]:
             if known is None or (known.negated and not is_negated):
                 found[cue.name] = CueHit(cue, phrase, is_negated)
     conjunctions = table.conjunctions
-    for key in sorted(names & conjunctions.keys()):
+    for key in sorted(names & table.conjunction_keys):
         for needed, phrase, negation, cue in conjunctions[key]:
             known = found.get(cue.name)
             if (known is None or known.negated) and needed <= names:

@@ -122,7 +122,8 @@ def _mood(codes: str, start: int) -> tuple[str, ...]:
 
 def _denials(lemmas: tuple[str, ...], codes: str, names: set[str]) -> None:
     """Negate what a denial frame denies: a quoted noun, or a clause before 「わけではない」."""
-    for m in _QUOTED_HEAD.finditer(codes):
+    quoted = () if _CLOSING_QUOTES.isdisjoint(lemmas) else _QUOTED_HEAD.finditer(codes)
+    for m in quoted:
         if lemmas[m.start() + 1] in _CLOSING_QUOTES and "NEG" in _mood(codes, m.end()):
             # Every noun of the quoted compound: 「配達完了」 negates 配達 and 完了.
             first = m.start()

@@ -12,10 +12,12 @@ import math
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-MODEL_PATH: Final = Path(__file__).parent / "model" / "intent_model.json"
+# Found from the package, not from this file: the compiled build of this module lives elsewhere.
+MODEL_PATH: Final = Path(str(resources.files("bot.nlp"))) / "model" / "intent_model.json"
 
 
 @dataclass(frozen=True)
@@ -56,30 +58,37 @@ class IntentModel:
     # the temperature). Centring changes no probability (softmax ignores a shift shared by
     # all intents) and makes each weight the feature's push towards that intent over the others.
     rows: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # The same rows packed for exact column sums (see :class:`ExactSums`); passed on by
+    # ``dataclasses.replace`` like ``rows``.
+    sums: ExactSums | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.rows:
-            return
-        empty = (0.0,) * len(self.intents)
-        for name in self.weights.keys() | self.angry_weights.keys():
-            row = self.weights.get(name, empty)
-            mean = sum(row) / len(row)
-            self.rows[name] = (*(w - mean for w in row), self.angry_weights.get(name, 0.0))
+        if not self.rows:
+            empty = (0.0,) * len(self.intents)
+            for name in self.weights.keys() | self.angry_weights.keys():
+                row = self.weights.get(name, empty)
+                mean = sum(row) / len(row)
+                self.rows[name] = (*(w - mean for w in row), self.angry_weights.get(name, 0.0))
+        if self.sums is None:
+            object.__setattr__(self, "sums", ExactSums.pack(self.rows, len(self.intents) + 1))
 
     def score(self, names: AbstractSet[str]) -> Scores:
         """Both models' verdicts on a feature set."""
         rows_by_name = self.rows
-        # The set intersection runs in C; only the mail's known features are looked up.
-        known = list(names & rows_by_name.keys())
+        # The set intersection runs in C (faster with a frozenset than with the dict's keys);
+        # only the mail's known features are looked up.
+        sums = self.sums
+        known = list(names & (sums.names if sums is not None else rows_by_name.keys()))
         rows = list(map(rows_by_name.__getitem__, known))
-        # zip(*rows) transposes in C: one sum per column instead of a Python loop per weight.
-        # fsum is exact, so the result does not depend on the set's (hash-seeded) order: the
-        # same mail gets the same confidence in every process.
-        totals = (
-            list(map(math.fsum, zip(*rows, strict=True)))
-            if rows
-            else [0.0] * (len(self.intents) + 1)
-        )
+        # The sums are exact, so the result does not depend on the set's (hash-seeded) order:
+        # the same mail gets the same confidence in every process.
+        if not rows:
+            totals = [0.0] * (len(self.intents) + 1)
+        elif sums is not None:
+            totals = sums.totals(known)
+        else:
+            # zip(*rows) transposes in C: one sum per column instead of a loop per weight.
+            totals = list(map(math.fsum, zip(*rows, strict=True)))
         angry = totals.pop()
         logits = [b + t for b, t in zip(self.bias, totals, strict=True)]
         return Scores(
@@ -113,13 +122,71 @@ class IntentModel:
         return _strongest(scores, len(self.intents), top)
 
 
+class ExactSums:
+    """Column sums of model rows, exact, as one integer addition per row.
+
+    Every weight is a binary fraction, so scaled by ``2**scale`` (the finest one's
+    denominator) it is an integer; a row is packed into one integer holding its columns
+    side by side, each raised by ``bias`` so that none is negative, in fields wide enough for
+    the sum of every row. Adding a mail's rows adds all columns at once, exactly; each
+    column's sum then converts to the nearest float, which is what :func:`math.fsum` gives
+    (the correctly rounded exact sum), at about half its cost.
+    """
+
+    def __init__(self, packed: dict[str, int], columns: int, scale: int, bias: int, width: int):
+        self.packed = packed
+        # The names of the packed rows (the model's features).
+        self.names = frozenset(packed)
+        self.columns = columns
+        self.scale = scale
+        self.bias = bias
+        self.width = width
+        self.mask = (1 << width) - 1
+
+    @classmethod
+    def pack(cls, rows: dict[str, tuple[float, ...]], columns: int) -> ExactSums | None:
+        """The packed rows, or None when some weight is not finite or too fine to scale."""
+        if not all(math.isfinite(w) for row in rows.values() for w in row):
+            return None
+        ratios = {name: [w.as_integer_ratio() for w in row] for name, row in rows.items()}
+        scale = max((d.bit_length() - 1 for row in ratios.values() for _, d in row), default=0)
+        if scale > 1000:
+            # Sums near the subnormal range would be rounded twice.
+            return None
+        scaled = {
+            name: [n << (scale - d.bit_length() + 1) for n, d in row]
+            for name, row in ratios.items()
+        }
+        largest = max((abs(v) for row in scaled.values() for v in row), default=0)
+        bias = 1 << largest.bit_length()
+        # A mail's known features are distinct rows: at most all of them add up.
+        width = (2 * bias * max(1, len(rows))).bit_length() + 1
+        packed = {}
+        for name, row in scaled.items():
+            value = 0
+            for column, v in enumerate(row):
+                value |= (v + bias) << (width * column)
+            packed[name] = value
+        return cls(packed, columns, scale, bias, width)
+
+    def totals(self, known: list[str]) -> list[float]:
+        """The exact sum of each column over the rows of ``known`` (distinct names)."""
+        total = sum(map(self.packed.__getitem__, known))
+        offset = len(known) * self.bias
+        width, mask, scale = self.width, self.mask, -self.scale
+        return [
+            math.ldexp(float(((total >> (width * column)) & mask) - offset), scale)
+            for column in range(self.columns)
+        ]
+
+
 def _strongest(scores: Scores, column: int, top: int) -> list[str]:
     # (weight, name) pairs sort in C; equal weights fall back on the name, so the order
     # does not depend on the set's iteration order.
     # Only positive weights are named, so only they are sorted (the same first ``top``).
     pairs = sorted(
         [(row[column], name) for row, name in zip(scores.rows, scores.known, strict=True)
-         if row[column] > 0],
+         if row[column] > 0.0],
         reverse=True,
     )  # fmt: skip
     return [name for _, name in pairs[:top]]

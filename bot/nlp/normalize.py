@@ -64,6 +64,8 @@ def _fold_digit_dashes(text: str) -> str:
 _HAS_CIRCLED: Final = re.compile("[" + "".join(chr(c) for c in _CIRCLED) + "]")
 _HAS_TILDE: Final = re.compile("[~～∼〰]")
 _HAS_DASH: Final = re.compile(r"\d[‐‑‒–—―−ー─━﹣-]")
+# Any of the three in one scan: on NFKC-stable text without them no step has anything to do.
+_HAS_ANY: Final = re.compile(f"{_HAS_CIRCLED.pattern}|{_HAS_TILDE.pattern}|{_HAS_DASH.pattern}")
 
 
 # Characters NFKC leaves alone and that never combine with what follows: ASCII, kana, the
@@ -80,6 +82,8 @@ def _nfkc_run(match: re.Match[str]) -> str:
 def normalize(text: str) -> str:
     """Normalise ``text`` for matching and tokenising (see the module docstring)."""
     # Each step is skipped when a cheap scan shows it has nothing to do (the common case).
+    if unicodedata.is_normalized("NFKC", text) and not _HAS_ANY.search(text):
+        return text
     if _HAS_CIRCLED.search(text):
         text = text.translate(_CIRCLED)
     if not unicodedata.is_normalized("NFKC", text):

@@ -101,7 +101,12 @@ def written_in_katakana(text: str) -> bool:
     """Whether ``text`` is Japanese written in katakana throughout (old phones' half-width
     kana, after normalisation), where kanji and hiragana would normally be."""
     katakana = len(_KATAKANA.findall(text))
-    if katakana < 4 or len(_HIRAGANA.findall(text)) * 20 > katakana:
+    if katakana < 4:
+        return False
+    # Under twenty katakana a single hiragana is already one in twenty.
+    if katakana < 20 and _HIRAGANA.search(text) is not None:
+        return False
+    if katakana >= 20 and len(_HIRAGANA.findall(text)) * 20 > katakana:
         return False
     return katakana >= len(_KANJI.findall(text))
 

@@ -1,9 +1,11 @@
 """Tokenising with fugashi + unidic-lite: one tagger per process, created on first use.
 
 Only what the classifier needs is read from each word: its lemma and a one-letter role code
-(below), both derived from a line MeCab formats itself (part of speech, lemma, surface), which
-avoids a Python node object per word. Each distinct line is analysed once per process and
-then looked up, which keeps the cost per word close to the tagger's own.
+(below). MeCab writes one short line per word that names its dictionary entry (ids, cost,
+surface), which avoids a Python node object per word and MeCab's reading of the word's
+feature string. Each distinct line is analysed once per process (from the text's nodes, the
+first time it is seen) and then looked up, which keeps the cost per word close to the
+tagger's own.
 
 Role codes, one character per token, so that clause scans are plain string operations:
 
@@ -18,6 +20,8 @@ Role codes, one character per token, so that clause scans are plain string opera
 
 from __future__ import annotations
 
+import csv
+import itertools
 import re
 from typing import Final, NamedTuple
 
@@ -64,10 +68,14 @@ class TokenizedText(NamedTuple):
     imperative: bool = False
 
 
-# MeCab formats each token itself as "pos1<TAB>lemma<TAB>conjugated form<TAB>surface"
-# (unknown words have neither lemma nor form): one C call per text and one short line per
-# token, instead of a Python node object per token and its whole 26-field feature string.
-_FORMAT: Final = r'-O "" -F "%f[0]\t%f[7]\t%f[5]\t%m\n" -U "%f[0]\t\t\t%m\n" -E ""'
+# MeCab formats each token as "left id, right id, word cost, surface" (unknown words marked
+# with a leading "U"): one C call per text and one short line per token, without reading the
+# token's 26-field feature string from the dictionary at all. The line identifies the
+# dictionary entry: entries that share surface, ids and cost (homographs such as 謁する and
+# 閲する in kana) tie on every path, and MeCab's Viterbi then keeps the same one of them
+# whatever the context, so one line always stands for one entry. A line seen for the first
+# time is analysed from the text's nodes (their features), once per process.
+_FORMAT: Final = r'-O "" -F "%phl %phr %pw %m\n" -U "U%phl %phr %pw %m\n" -E ""'
 
 
 def tagger() -> fugashi.GenericTagger:
@@ -117,31 +125,56 @@ def _role(pos: str, lemma: str | None) -> str:
 
 
 _SPACE: Final = Analysis("", "S", "")
-# Formatted token line → Analysis. The same few thousand lines recur in every mail; past the
-# cap (new surfaces keep coming in a long stream) a line is analysed without being kept.
+# Formatted token line → Analysis. The same few thousand lines recur in every mail (the
+# training corpora's 3,000 mails hold ~5,000). At the cap (new surfaces keep coming in a long
+# stream) the oldest quarter is forgotten: a line not kept costs its text a second reading
+# (for the nodes' features), so lines in use must stay.
 _ANALYSES: dict[str, Analysis] = {}
-_MAX_ANALYSES: Final = 40_000
+_MAX_ANALYSES = 40_000  # not Final: tests lower it
 
 
-def _analyse(line: str) -> Analysis:
-    pos, _, rest = line.partition("\t")
-    raw_lemma, _, rest = rest.partition("\t")
-    form, _, surface = rest.partition("\t")
+def _features(node: fugashi.Node) -> tuple[str, str, str]:
+    """A node's part of speech, lemma and conjugated form (unknown words have only the first)."""
+    feature: str = node.feature_raw
+    if node.is_unk:
+        return feature.partition(",")[0], "", ""
+    # Fields with a comma are quoted (the lemma of 「,」); MeCab's own CSV rules are csv's.
+    fields = next(csv.reader([feature])) if '"' in feature else feature.split(",", 8)
+    return fields[0], fields[7] if len(fields) > 7 else "", fields[5] if len(fields) > 5 else ""
+
+
+def _analyse(pos: str, raw_lemma: str, form: str, surface: str) -> Analysis:
     if pos == "空白":
-        found = _SPACE
+        return _SPACE
+    lemma = _lemma_of(raw_lemma)
+    code = _role(pos, lemma)
+    if lemma is None or lemma.isascii():
+        # Unknown and ASCII words: the lemma is the word as written, lower-cased.
+        lemma = surface.lower()
+        code = "q" if lemma == "?" else code
+        kind = "w" if code in "nCE" else "x"
     else:
-        lemma = _lemma_of(raw_lemma)
-        code = _role(pos, lemma)
-        if lemma is None or lemma.isascii():
-            # Unknown and ASCII words: the lemma is the word as written, lower-cased.
-            lemma = surface.lower()
-            code = "q" if lemma == "?" else code
-            kind = "w" if code in "nCE" else "x"
-        else:
-            kind = "w" if code in "nCE" and pos not in ("補助記号", "記号") else "x"
-        found = Analysis(lemma, code, f"{kind}:{lemma}", form.startswith("命令形") and code in "CL")
-    if len(_ANALYSES) < _MAX_ANALYSES:
-        _ANALYSES[line] = found
+        kind = "w" if code in "nCE" and pos not in ("補助記号", "記号") else "x"
+    return Analysis(lemma, code, f"{kind}:{lemma}", form.startswith("命令形") and code in "CL")
+
+
+def _analyse_nodes(text: str, lines: list[str]) -> list[Analysis]:
+    """Analyses of a text whose lines are not all known yet: from its nodes' features."""
+    nodes = tagger().parseToNodeList(text)
+    if len(nodes) != len(lines):
+        # Not expected (the same tagger reads the same text); analyse without keeping.
+        return [_analyse(*_features(node), node.surface) for node in nodes]
+    found = []
+    for line, node in zip(lines, nodes, strict=True):
+        analysis = _ANALYSES.get(line)
+        if analysis is None:
+            analysis = _analyse(*_features(node), node.surface)
+            if len(_ANALYSES) >= _MAX_ANALYSES:
+                # Dicts keep insertion order: the first keys are the oldest.
+                for old in list(itertools.islice(_ANALYSES, _MAX_ANALYSES // 4)):
+                    del _ANALYSES[old]
+            _ANALYSES[line] = analysis
+        found.append(analysis)
     return found
 
 
@@ -150,25 +183,30 @@ def tokenize(text: str) -> TokenizedText:
     output = tagger().parse(text)
     if not output:
         return TokenizedText((), "", ())
-    get = _ANALYSES.get
-    found = [get(line) or _analyse(line) for line in output.split("\n")]
-    # A space's line, and only a space's, starts with its part of speech 空白 (cheaper to
-    # look for in the output than among the analyses).
-    if output.startswith("空白\t") or "\n空白\t" in output:
+    lines = output.split("\n")
+    try:
+        found = list(map(_ANALYSES.__getitem__, lines))
+    except KeyError:
+        found = _analyse_nodes(text, lines)
+    # zip transposes the analyses into columns in C.
+    lemmas, codes, names, imperative = zip(*found, strict=True)
+    joined = "".join(codes)
+    if "S" in joined:
+        # Spaces (only they have the code S) are dropped.
         found = [analysis for analysis in found if analysis is not _SPACE]
         if not found:
             return TokenizedText((), "", ())
-    # zip transposes the analyses into columns in C.
-    lemmas, codes, names, imperative = zip(*found, strict=True)
-    return TokenizedText(lemmas, "".join(codes), names, any(imperative))
+        lemmas, codes, names, imperative = zip(*found, strict=True)
+        joined = "".join(codes)
+    return TokenizedText(lemmas, joined, names, any(imperative))
 
 
 def is_dictionary_word(text: str) -> bool:
     """Whether the dictionary reads ``text`` as one word it knows (with a lemma)."""
-    output = tagger().parse(text)
-    if not output or "\n" in output:
+    nodes = tagger().parseToNodeList(text)
+    if len(nodes) != 1 or nodes[0].is_unk:
         return False
-    return output.split("\t")[1] not in ("", "*")
+    return _features(nodes[0])[1] not in ("", "*")
 
 
 def tokenize_english(text: str) -> TokenizedText:

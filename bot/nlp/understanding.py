@@ -46,18 +46,39 @@ class Understanding:
 
     def to_contract(self, item_id: Any) -> dict[str, Any]:
         """One ``madoguchi classify`` output line (design doc's fixed contract)."""
-        return {
-            "id": item_id,
-            "intent": self.intent,
-            "confidence": round(self.confidence, 4),
-            "angry": self.angry,
-            "action": self.action,
-            "order_ids": list(self.order_ids),
-            "tracking_numbers": [
-                {"carrier": t.carrier, "number": t.number} for t in self.tracking_numbers
-            ],
-            "evidence": list(self.evidence),
-        }
+        return contract_line(
+            item_id,
+            self.intent,
+            self.confidence,
+            self.angry,
+            self.action,
+            self.order_ids,
+            self.tracking_numbers,
+            self.evidence,
+        )
+
+
+def contract_line(
+    item_id: Any,
+    intent: str,
+    confidence: float,
+    angry: bool,
+    action: str,
+    order_ids: list[str],
+    tracking_numbers: list[TrackingNumber],
+    evidence: list[str],
+) -> dict[str, Any]:
+    """The ``madoguchi classify`` output line for these values (design doc's fixed contract)."""
+    return {
+        "id": item_id,
+        "intent": intent,
+        "confidence": round(confidence, 4),
+        "angry": angry,
+        "action": action,
+        "order_ids": list(order_ids),
+        "tracking_numbers": [{"carrier": t.carrier, "number": t.number} for t in tracking_numbers],
+        "evidence": list(evidence),
+    }
 
 
 def understand(subject: str, text: str, *, mail_date: datetime | None = None) -> Understanding:

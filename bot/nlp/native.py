@@ -1,0 +1,128 @@
+"""Optional compiled build of the classifier's hot modules (mypyc), used only while current.
+
+The classifier is pure Python and works without it. ``python -m bot.nlp.build_native``
+(``make native``) compiles the modules in :data:`COMPILED` with mypyc into
+``bot/nlp/_compiled/`` (ignored by git), with a manifest of the sources it was built from.
+On import, :mod:`bot.nlp` calls :func:`enable`, which puts that folder ahead of the package's
+own only when the manifest matches this interpreter and every source the build depends on is
+unchanged (a hash of each): an edited source, another Python or a missing build all mean the
+plain modules load, so a stale build never runs. ``MADOGUCHI_NATIVE=0`` turns the build off
+without removing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Final
+
+PACKAGE: Final = Path(__file__).resolve().parent
+ROOT: Final = PACKAGE.parents[1]
+DIRECTORY: Final = PACKAGE / "_compiled"
+MANIFEST: Final = DIRECTORY / "manifest.json"
+# The modules a mail passes through, hot enough to gain. Not compiled: batch (its limits
+# are set by tests), understanding (its types are used across the bot), dictpages (ctypes),
+# and the offline tools (train, evaluate).
+COMPILED: Final = (
+    "cleanup",
+    "classify",
+    "cues",
+    "dates",
+    "entities",
+    "features",
+    "model",
+    "normalize",
+    "respell",
+    "tokens",
+)
+# mypyc names its shared runtime library after the group: bot.nlp.native__mypyc.
+GROUP: Final = "bot.nlp.native"
+_IMPORT: Final = re.compile(r"^\s*(?:from|import)\s+(bot(?:\.\w+)+)", re.MULTILINE)
+
+
+def suffix() -> str:
+    """The file-name ending of this interpreter's extension modules."""
+    return importlib.machinery.EXTENSION_SUFFIXES[0]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of a ``bot.…`` module (a package's ``__init__.py``), if there is one."""
+    base = ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def sources() -> list[Path]:
+    """The compiled modules' sources and every ``bot`` module they import, transitively.
+
+    mypyc compiles a module against the types of what it imports, so a change in any of
+    them makes the build stale.
+    """
+    pending = [f"bot.nlp.{name}" for name in COMPILED] + ["bot", "bot.nlp"]
+    found: dict[str, Path] = {}
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        path = _module_file(name)
+        if path is None:
+            continue
+        found[name] = path
+        pending += _IMPORT.findall(path.read_text(encoding="utf-8"))
+    return sorted(found.values())
+
+
+def manifest() -> dict[str, Any]:
+    return {
+        "python": suffix(),
+        "modules": list(COMPILED),
+        "sources": {str(p.relative_to(ROOT)): _digest(p) for p in sources()},
+    }
+
+
+def current() -> bool:
+    """Whether a build is there, made by this Python from the sources as they are now."""
+    try:
+        built = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if built.get("python") != suffix() or built.get("modules") != list(COMPILED):
+        return False
+    recorded = built.get("sources")
+    if not isinstance(recorded, dict):
+        return False
+    try:
+        # The recorded files must all be unchanged, and no new dependency may have appeared.
+        now = {str(p.relative_to(ROOT)) for p in sources()}
+        return now == recorded.keys() and all(
+            _digest(ROOT / name) == digest for name, digest in recorded.items()
+        )
+    except OSError:
+        return False
+
+
+def enable(package_path: list[str]) -> bool:
+    """Put the compiled modules ahead of the plain ones in ``package_path`` when current."""
+    if os.environ.get("MADOGUCHI_NATIVE", "1") == "0" or not current():
+        return False
+    folder = str(DIRECTORY)
+    if folder not in package_path:
+        package_path.insert(0, folder)
+    return True
+
+
+def in_use() -> bool:
+    """Whether this process runs the compiled modules."""
+    import bot.nlp.features
+
+    return not str(bot.nlp.features.__file__).endswith(".py")
