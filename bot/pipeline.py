@@ -10,6 +10,7 @@ nothing is half-done and nothing is done twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -122,7 +123,9 @@ class Pipeline:
             nlu = understand(mail.subject, mail.new_text, mail_date=reference_time(mail, now))
             items.append(Item(row, mail, nlu, thread_keys(mail, nlu.order_ids)))
             await asyncio.sleep(0)  # let mail in flight (SMTP, IMAP) move between mails
-        async with self.store.begin() as conn:
+        # The process's write turn is taken for the writes and kept until the commit (the
+        # outer stack lets go of it after the transaction's block has committed).
+        async with contextlib.AsyncExitStack() as turn, self.store.begin() as conn:
             ours = await self._still_ours(conn, [i.row.id for i in items])
             if len(ours) != len(items):
                 # Leases ran out mid-way: decide nothing, let the current holders do it.
@@ -133,6 +136,7 @@ class Pipeline:
             for item in items:
                 planned.append(await self.decider.decide(item, facts, writes, now))
                 await asyncio.sleep(0)
+            await turn.enter_async_context(self.store.write_turn())
             results = await self.decider.write(conn, items, planned, facts, writes, now)
         for result in results:
             if result.state == "duplicate":
@@ -184,7 +188,7 @@ class Pipeline:
         now = self.clock.now()
         mail = parse_mail(row.raw)
         fallback = replace(mail, message_id=None) if mail.message_id else mail
-        async with self.store.begin() as conn:
+        async with self.store.writing() as conn:
             ticket_id = int(
                 (
                     await conn.execute(

@@ -504,7 +504,7 @@ class OutboxSender:
         """Write every result of one claim in one transaction, then log them."""
         now = self.clock.now()
         left = [a.entry for a in attempts if a.result in ("sent", "already")]
-        async with self.store.begin() as conn:
+        async with self.store.writing() as conn:
             if left:
                 done = await conn.execute(
                     update(outbox)
