@@ -59,12 +59,14 @@ class Pipeline:
         renderer: Renderer,
         *,
         policies: dict[int, str] | None = None,
+        mailbox_names: dict[int, str] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.decider = Decider(settings, router, renderer, policies=policies)
         self.worker = settings.worker_id
+        self.mailbox_names = mailbox_names or {}  # mailbox id → name (for handed-over replies)
 
     async def claim(self, limit: int = 20) -> list[Any]:
         """Lease up to ``limit`` raw mails waiting to be processed."""
@@ -87,18 +89,26 @@ class Pipeline:
         (result,) = await self.process_batch([row])
         return result
 
-    async def process_batch(self, rows: Sequence[Any]) -> list[Processed]:
+    async def process_batch(
+        self, rows: Sequence[Any], *, hand_over: bool = False
+    ) -> list[Processed]:
         """Process claimed raw mails in one transaction, in arrival order.
 
         If the batch fails, each mail is tried alone, so one bad mail cannot hold back the
-        others; a mail that keeps failing is handed to a human.
+        others; a mail that keeps failing is handed to a human. With ``hand_over`` the replies
+        are written claimed by this worker and come back as ``Processed.entry`` for its own
+        sender (which must then send or release them).
         """
         try:
-            return await self._process_batch(list(rows))
+            return await self._process_batch(list(rows), hand_over)
         except Exception as exc:
             if len(rows) > 1:
                 log.warning(kv("pipeline.batch_failed", mails=len(rows), error=type(exc).__name__))
-                return [result for row in rows for result in await self.process_batch([row])]
+                return [
+                    result
+                    for row in rows
+                    for result in await self.process_batch([row], hand_over=hand_over)
+                ]
             (row,) = rows
             log.exception(
                 kv(
@@ -113,7 +123,7 @@ class Pipeline:
                 return [Processed(row.id, "skipped", error=str(exc))]
             return [await self._give_up(row, f"{type(exc).__name__}: {exc}")]
 
-    async def _process_batch(self, rows: list[Any]) -> list[Processed]:
+    async def _process_batch(self, rows: list[Any], hand_over: bool = False) -> list[Processed]:
         if not rows:
             return []
         now = self.clock.now()
@@ -137,7 +147,16 @@ class Pipeline:
                 planned.append(await self.decider.decide(item, facts, writes, now))
                 await asyncio.sleep(0)
             await turn.enter_async_context(self.store.write_turn())
-            results = await self.decider.write(conn, items, planned, facts, writes, now)
+            results = await self.decider.write(
+                conn,
+                items,
+                planned,
+                facts,
+                writes,
+                now,
+                claim_for=self.worker if hand_over else None,
+                mailbox_names=self.mailbox_names,
+            )
         for result in results:
             if result.state == "duplicate":
                 log.info(
