@@ -82,21 +82,24 @@ def _leading(first: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
 # --- links, addresses, phone numbers ---------------------------------------------------------
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'「」()、。]+", re.IGNORECASE)
-_BARE_DOMAIN = re.compile(
+_BARE_DOMAIN = _leading(
+    "A-Za-z0-9",
     r"(?<![A-Za-z0-9@.\-/])((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
     r"(?:com|net|org|jp|cn|io|co|shop|store|info|biz|me|app|page|link|ly|site|online|xyz|top|tv"
     r"|us|uk|hk|tw|kr))(?![A-Za-z0-9\-])",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+_EMAIL = _leading(
+    r"A-Za-z0-9._%+\-",
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
 )
 # Dashes people put in phone numbers that NFKC leaves alone.
 _DASHES = re.compile("[‐‑‒–—―−ーｰ]")
-_PHONE = re.compile(
+_PHONE = _leading(
+    "(+0",
     r"(?<![0-9A-Za-z\-/.])"
     r"(\(?(?:\+81[-\s]?|0)\d{1,4}\)?[-\s]?\d{1,4}[-\s]?\d{3,4})"
-    r"(?![0-9\-])"
+    r"(?![0-9\-])",
 )
 # Unseparated digit runs are phone numbers only with these prefixes or after a phone word.
 _PHONE_PREFIX = re.compile(r"0[5789]0\d{8}|0120\d{6}|0800\d{7}")
@@ -240,10 +243,14 @@ def _review_requests(text: str) -> list[Violation]:
         Violation("review_request", "asks for a rating", m.group(0))
         for m in _REVIEW_ALWAYS.finditer(text)
     ]
+    if not _REVIEW_WORD.search(text):
+        return found  # no sentence can name a review then (sentence ends are not letters)
     for sentence in _SENTENCE.findall(text):
         word = _REVIEW_WORD.search(sentence)
+        if not word:
+            continue
         ask = _REQUEST_OR_INCENTIVE.search(sentence)
-        if word and ask:
+        if ask:
             found.append(
                 Violation(
                     "review_request",

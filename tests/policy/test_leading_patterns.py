@@ -25,6 +25,9 @@ LEADING = {
     "request_or_incentive": policy._REQUEST_OR_INCENTIVE,
     "courtesy": policy._COURTESY,
     "keigo": policy._KEIGO_ANY,
+    "bare_domain": policy._BARE_DOMAIN,
+    "email": policy._EMAIL,
+    "phone": policy._PHONE,
 }
 _SHAPE = re.compile(r"\(\?=\[(?P<first>.*?)\]\)\(\?:(?P<plain>.*)\)", re.DOTALL)
 
@@ -102,6 +105,10 @@ def _texts() -> list[str]:
     root = Path(__file__).resolve().parents[2]
     texts = [p.read_text(encoding="utf-8") for p in sorted((root / "templates").rglob("*.txt"))]
     texts.append((Path(__file__).parent / "test_check_text.py").read_text(encoding="utf-8"))
+    texts.append(
+        "電話 03-1234-5678、(03)1234-5678、+81-3-1234-5678、09012345678、a.b+c@example.co.jp、"
+        "www.example.com/x、shop.example.jp、Mirai-Zakka.COM、x@y、.jp、0120-123-456"
+    )
     for pattern in LEADING.values():
         plain, _ = _split(pattern)
         words = re.findall(r"[^|()?:\\\[\]{}+*.^$]+", plain.pattern)
