@@ -35,6 +35,7 @@ OUTBOX_SENDERS = 3  # outbox claims worked on at once by one process
 # Replies the pipeline hands straight to this process's senders (written already claimed),
 # at most this many waiting at once; past that they wait in the store for a claim.
 HANDED_MAX = 4 * BATCH
+HANDED_WAIT_SECONDS = 1.0  # the longest the pipeline waits for the senders to take some
 
 
 class Watcher(Protocol):
@@ -99,6 +100,7 @@ class Desk:
         self._work = asyncio.Event()  # set when a watcher stored new mail
         self._send = asyncio.Event()  # set when a reply was queued
         self._handed: collections.deque[OutboxEntry] = collections.deque()
+        self._taken = asyncio.Event()  # set when a sender took handed-over replies
         self._started = False
         self.mailbox_errors: list[str] = []
 
@@ -278,6 +280,11 @@ class Desk:
         failures = 0
         while not stop.is_set():
             self._work.clear()
+            if len(self._handed) >= HANDED_MAX:
+                # The senders are a full hand-over behind: let them catch up a little (CPU
+                # spent deciding now only makes sending finish later), but never for long.
+                self._taken.clear()
+                await pause(stop, HANDED_WAIT_SECONDS, self._taken)
             try:
                 rows = await self.pipeline.claim(limit=BATCH)
             except Exception as exc:  # the store is unreachable: wait and try again
@@ -334,6 +341,8 @@ class Desk:
         while not stop.is_set():
             self._send.clear()
             handed = [self._handed.popleft() for _ in range(min(BATCH, len(self._handed)))]
+            if handed:
+                self._taken.set()
             try:
                 if handed:
                     sent = await self.sender.send_claimed(handed)

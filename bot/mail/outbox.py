@@ -426,7 +426,7 @@ class OutboxSender:
         max_attempts: int = 8,
         on_sent: SentHook,
         on_failed: FailedHook,
-        concurrency: int = 16,
+        concurrency: int = 50,
     ) -> None:
         self.store = store
         self.transport = transport
