@@ -30,11 +30,12 @@ from bot.tickets import record_send_failure, record_sent
 
 log = logging.getLogger(__name__)
 
-BATCH = 50  # raw mails decided per transaction when many are waiting
+BATCH = 100  # raw mails decided per transaction when many are waiting
 OUTBOX_SENDERS = 3  # outbox claims worked on at once by one process
+SEND_BATCH = 50  # replies one sender delivers and records together
 # Replies the pipeline hands straight to this process's senders (written already claimed),
 # at most this many waiting at once; past that they wait in the store for a claim.
-HANDED_MAX = 4 * BATCH
+HANDED_MAX = 4 * SEND_BATCH
 HANDED_WAIT_SECONDS = 1.0  # the longest the pipeline waits for the senders to take some
 
 
@@ -340,14 +341,14 @@ class Desk:
         assert self.sender is not None
         while not stop.is_set():
             self._send.clear()
-            handed = [self._handed.popleft() for _ in range(min(BATCH, len(self._handed)))]
+            handed = [self._handed.popleft() for _ in range(min(SEND_BATCH, len(self._handed)))]
             if handed:
                 self._taken.set()
             try:
                 if handed:
                     sent = await self.sender.send_claimed(handed)
                 else:
-                    sent = await self.sender.send_due()
+                    sent = await self.sender.send_due(limit=SEND_BATCH)
             except Exception as exc:  # keep the loop alive; entries stay in the store
                 log.exception(kv("outbox.error", error=type(exc).__name__))
                 sent = 0
