@@ -10,7 +10,11 @@ over one connection to the same SMTP server: the ceiling the desk is measured ag
 
 With ``--workers N`` the desk runs as N processes sharing the store, as the README's
 "Scaling out" describes: this one with every role, and N-1 extra ``madoguchi run`` processes
-with ``MADOGUCHI_ROLES=decide,send``.
+with ``MADOGUCHI_ROLES=decide,send``. The clock starts when every process is running, as for
+a desk that was already up when the backlog is let in: this process's desk is built and
+started before it, and so are the extra workers (each has logged ``event=desk.start``; they
+have no mailbox to read, so they have done no work yet). Everything after that (loading the
+model at the first mail, opening SMTP and IMAP connections) is timed in every process.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 
 import aiosmtplib
 from support.harness import (
+    HERE,
     ROOT,
     SinkProcess,
     buyers,
@@ -130,6 +135,33 @@ def worker_env(settings: Settings, smtp_port: int, n: int) -> dict[str, str]:
     return env
 
 
+async def start_worker(env: dict[str, str], seconds: float = 60.0) -> asyncio.subprocess.Process:
+    """An extra ``madoguchi run`` worker, returned once it has logged that it is running."""
+    from support.worker_process import READY
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(HERE / "worker_process.py"), env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    stream = process.stderr
+
+    async def ready() -> None:
+        while line := await stream.readline():
+            sys.stderr.write(line.decode(errors="replace"))
+            if READY in line.decode(errors="replace"):
+                return
+        raise RuntimeError(f"the worker exited ({await process.wait()}) before it was running")
+
+    await asyncio.wait_for(ready(), seconds)
+
+    async def relay() -> None:  # keep its pipe drained; its warnings still show
+        while line := await stream.readline():
+            sys.stderr.write(line.decode(errors="replace"))
+
+    asyncio.get_running_loop().create_task(relay())
+    return process
+
+
 async def main(count: int, database_url: str | None, workers: int = 1) -> None:
     logging.basicConfig(
         level=getattr(logging, os.environ.get("BENCH_LOG", "WARNING")),
@@ -164,12 +196,7 @@ async def main(count: int, database_url: str | None, workers: int = 1) -> None:
         desk = Desk(settings)
         await desk.start()
         stop = asyncio.Event()
-        extra = [
-            await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=worker_env(settings, port, n)
-            )
-            for n in range(1, workers)
-        ]
+        extra = [await start_worker(worker_env(settings, port, n)) for n in range(1, workers)]
         profiler = _profiler()
         sampler = await _sampler()
         started = time.time()

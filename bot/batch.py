@@ -23,6 +23,8 @@ from bot.config import Settings
 from bot.deadlines import open_deadlines
 from bot.mail.compose import compose, make_message_id, reply_subject
 from bot.mail.message import BuyerMail
+from bot.mail.outbox import LEASE as OUTBOX_LEASE
+from bot.mail.outbox import OutboxEntry
 from bot.nlp import Understanding
 from bot.orders import Order, get_orders, orders_of_buyers
 from bot.router import HandlerContext, Router, TicketView
@@ -50,6 +52,9 @@ class Processed:
     order_id: str | None = None
     outbox_id: int | None = None
     error: str | None = None
+    # The reply, already claimed for this worker's sender (the batch was written with
+    # ``claim_for``); None when the sender claims it from the store as usual.
+    entry: OutboxEntry | None = None
 
 
 # Columns a later mail may change on its ticket.
@@ -513,7 +518,22 @@ class Decider:
         facts: Facts,
         writes: Writes,
         now: datetime,
+        *,
+        claim_for: str | None = None,
+        mailbox_names: dict[int, str] | None = None,
     ) -> list[Processed]:
+        """Write the batch's rows; returns what happened to each mail.
+
+        With ``claim_for`` (a worker id) the replies are stored already claimed by that worker,
+        as its sender's claim would leave them (leased, first attempt), and each result carries
+        its :class:`OutboxEntry` for the worker to send without claiming it again.
+        """
+        lease_until = now + OUTBOX_LEASE
+        claim = (
+            {"claimed_by": claim_for, "claimed_until": lease_until, "attempts": 1}
+            if claim_for
+            else {}
+        )
         # Written first: on SQLite this takes the write lock that insert_many relies on.
         await conn.execute(
             FINISH_RAW,
@@ -556,6 +576,7 @@ class Decider:
             [
                 {
                     **{k: v for k, v in r.items() if k != "message"},
+                    **claim,
                     "ticket_id": tid(r["ticket_id"]),
                     "decision_id": decision_ids[r["message"]],
                 }
@@ -599,6 +620,26 @@ class Decider:
                     )
                 )
                 continue
+            reply_at = plan["reply"]
+            entry = None
+            if claim_for and reply_at is not None:
+                r = writes.replies[reply_at]
+                entry = OutboxEntry(
+                    outbox_ids[reply_at],
+                    tid(r["ticket_id"]),
+                    r["message_id"],
+                    r["mail_from"],
+                    list(r["rcpt_to"]),
+                    r["raw"],
+                    r["author"],
+                    1,
+                    # The Sent folder of the mailbox the ticket came in on, as the sender's
+                    # claim would look it up.
+                    (mailbox_names or {}).get(plan["ticket"].values.get("mailbox_id")),
+                    r["subject"],
+                    r["body"],
+                    claimed_until=lease_until,
+                )
             results.append(
                 Processed(
                     item.row.id,
@@ -610,7 +651,8 @@ class Decider:
                     outcome=plan["outcome"],
                     thread=plan["thread"],
                     order_id=plan["order_id"],
-                    outbox_id=outbox_ids[plan["reply"]] if plan["reply"] is not None else None,
+                    outbox_id=outbox_ids[reply_at] if reply_at is not None else None,
+                    entry=entry,
                 )
             )
         return results

@@ -10,6 +10,7 @@ nothing is half-done and nothing is done twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -58,12 +59,14 @@ class Pipeline:
         renderer: Renderer,
         *,
         policies: dict[int, str] | None = None,
+        mailbox_names: dict[int, str] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.decider = Decider(settings, router, renderer, policies=policies)
         self.worker = settings.worker_id
+        self.mailbox_names = mailbox_names or {}  # mailbox id → name (for handed-over replies)
 
     async def claim(self, limit: int = 20) -> list[Any]:
         """Lease up to ``limit`` raw mails waiting to be processed."""
@@ -86,18 +89,26 @@ class Pipeline:
         (result,) = await self.process_batch([row])
         return result
 
-    async def process_batch(self, rows: Sequence[Any]) -> list[Processed]:
+    async def process_batch(
+        self, rows: Sequence[Any], *, hand_over: bool = False
+    ) -> list[Processed]:
         """Process claimed raw mails in one transaction, in arrival order.
 
         If the batch fails, each mail is tried alone, so one bad mail cannot hold back the
-        others; a mail that keeps failing is handed to a human.
+        others; a mail that keeps failing is handed to a human. With ``hand_over`` the replies
+        are written claimed by this worker and come back as ``Processed.entry`` for its own
+        sender (which must then send or release them).
         """
         try:
-            return await self._process_batch(list(rows))
+            return await self._process_batch(list(rows), hand_over)
         except Exception as exc:
             if len(rows) > 1:
                 log.warning(kv("pipeline.batch_failed", mails=len(rows), error=type(exc).__name__))
-                return [result for row in rows for result in await self.process_batch([row])]
+                return [
+                    result
+                    for row in rows
+                    for result in await self.process_batch([row], hand_over=hand_over)
+                ]
             (row,) = rows
             log.exception(
                 kv(
@@ -112,7 +123,7 @@ class Pipeline:
                 return [Processed(row.id, "skipped", error=str(exc))]
             return [await self._give_up(row, f"{type(exc).__name__}: {exc}")]
 
-    async def _process_batch(self, rows: list[Any]) -> list[Processed]:
+    async def _process_batch(self, rows: list[Any], hand_over: bool = False) -> list[Processed]:
         if not rows:
             return []
         now = self.clock.now()
@@ -122,7 +133,9 @@ class Pipeline:
             nlu = understand(mail.subject, mail.new_text, mail_date=reference_time(mail, now))
             items.append(Item(row, mail, nlu, thread_keys(mail, nlu.order_ids)))
             await asyncio.sleep(0)  # let mail in flight (SMTP, IMAP) move between mails
-        async with self.store.begin() as conn:
+        # The process's write turn is taken for the writes and kept until the commit (the
+        # outer stack lets go of it after the transaction's block has committed).
+        async with contextlib.AsyncExitStack() as turn, self.store.begin() as conn:
             ours = await self._still_ours(conn, [i.row.id for i in items])
             if len(ours) != len(items):
                 # Leases ran out mid-way: decide nothing, let the current holders do it.
@@ -133,7 +146,17 @@ class Pipeline:
             for item in items:
                 planned.append(await self.decider.decide(item, facts, writes, now))
                 await asyncio.sleep(0)
-            results = await self.decider.write(conn, items, planned, facts, writes, now)
+            await turn.enter_async_context(self.store.write_turn())
+            results = await self.decider.write(
+                conn,
+                items,
+                planned,
+                facts,
+                writes,
+                now,
+                claim_for=self.worker if hand_over else None,
+                mailbox_names=self.mailbox_names,
+            )
         for result in results:
             if result.state == "duplicate":
                 log.info(
@@ -184,7 +207,7 @@ class Pipeline:
         now = self.clock.now()
         mail = parse_mail(row.raw)
         fallback = replace(mail, message_id=None) if mail.message_id else mail
-        async with self.store.begin() as conn:
+        async with self.store.writing() as conn:
             ticket_id = int(
                 (
                     await conn.execute(

@@ -7,6 +7,7 @@ the loops going until asked to stop, finishing or safely releasing the work in h
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -20,7 +21,7 @@ from bot.digest.schedule import DigestScheduler
 from bot.errors import ConfigError, MailboxError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
-from bot.mail.outbox import OutboxSender, Transport, make_transport
+from bot.mail.outbox import OutboxEntry, OutboxSender, Transport, make_transport
 from bot.pipeline import Pipeline, Processed
 from bot.router import Router
 from bot.store import Store, open_store
@@ -29,8 +30,13 @@ from bot.tickets import record_send_failure, record_sent
 
 log = logging.getLogger(__name__)
 
-BATCH = 50  # raw mails decided per transaction when many are waiting
+BATCH = 100  # raw mails decided per transaction when many are waiting
 OUTBOX_SENDERS = 3  # outbox claims worked on at once by one process
+SEND_BATCH = 50  # replies one sender delivers and records together
+# Replies the pipeline hands straight to this process's senders (written already claimed),
+# at most this many waiting at once; past that they wait in the store for a claim.
+HANDED_MAX = 4 * SEND_BATCH
+HANDED_WAIT_SECONDS = 1.0  # the longest the pipeline waits for the senders to take some
 
 
 class Watcher(Protocol):
@@ -94,6 +100,8 @@ class Desk:
         self.slack: Any = None  # the Slack desk (bot.slack.SlackDesk) when Slack is configured
         self._work = asyncio.Event()  # set when a watcher stored new mail
         self._send = asyncio.Event()  # set when a reply was queued
+        self._handed: collections.deque[OutboxEntry] = collections.deque()
+        self._taken = asyncio.Event()  # set when a sender took handed-over replies
         self._started = False
         self.mailbox_errors: list[str] = []
 
@@ -104,14 +112,22 @@ class Desk:
         if migrate:
             await self.store.migrate()
         policies: dict[int, str] = {}
+        names: dict[int, str] = {}
         roles = self.settings.roles
         for mailbox in self.settings.mailboxes:
             mailbox_id = await ensure_mailbox(self.store, mailbox, self.clock.now())
             policies[mailbox_id] = mailbox.deadline_policy
+            names[mailbox_id] = mailbox.name
             if "ingest" in roles:
                 self.watchers.append(self._make_watcher(mailbox, mailbox_id))
         self.pipeline = Pipeline(
-            self.settings, self.store, self.clock, self.router, self.renderer, policies=policies
+            self.settings,
+            self.store,
+            self.clock,
+            self.router,
+            self.renderer,
+            policies=policies,
+            mailbox_names=names,
         )
         slack = self.settings.slack.enabled
         self.sender = OutboxSender(
@@ -265,6 +281,11 @@ class Desk:
         failures = 0
         while not stop.is_set():
             self._work.clear()
+            if len(self._handed) >= HANDED_MAX:
+                # The senders are a full hand-over behind: let them catch up a little (CPU
+                # spent deciding now only makes sending finish later), but never for long.
+                self._taken.clear()
+                await pause(stop, HANDED_WAIT_SECONDS, self._taken)
             try:
                 rows = await self.pipeline.claim(limit=BATCH)
             except Exception as exc:  # the store is unreachable: wait and try again
@@ -276,7 +297,15 @@ class Desk:
             failures = 0
             if rows:
                 # One transaction per batch: a stop request lets it finish, never half-way.
-                results = await self.pipeline.process_batch(rows)
+                # This process's senders take the replies from here when they keep up.
+                hand_over = "send" in self.settings.roles and len(self._handed) < HANDED_MAX
+                results = await self.pipeline.process_batch(rows, hand_over=hand_over)
+                entries = [r.entry for r in results if r.entry is not None]
+                if stop.is_set():  # the senders are done: the next claim takes them
+                    assert self.sender is not None
+                    await self.sender.release(entries)
+                else:
+                    self._handed.extend(entries)
                 if any(r.outbox_id is not None for r in results):
                     self._send.set()
                 continue
@@ -295,18 +324,35 @@ class Desk:
         )
         # Several claims in flight: one batch's Sent copies and bookkeeping overlap the next
         # batch's SMTP conversation (the transport keeps the SMTP conversation itself serial).
-        await asyncio.gather(*(self._outbox_sender(stop) for _ in range(OUTBOX_SENDERS)))
+        try:
+            await asyncio.gather(*(self._outbox_sender(stop) for _ in range(OUTBOX_SENDERS)))
+        finally:
+            # Replies handed over but not sent yet go back to the store for the next claim.
+            left = list(self._handed)
+            self._handed.clear()
+            try:
+                await self.sender.release(left)
+            except Exception as exc:  # their leases run out instead
+                log.warning(
+                    kv("outbox.release_failed", entries=len(left), error=type(exc).__name__)
+                )
 
     async def _outbox_sender(self, stop: asyncio.Event) -> None:
         assert self.sender is not None
         while not stop.is_set():
             self._send.clear()
+            handed = [self._handed.popleft() for _ in range(min(SEND_BATCH, len(self._handed)))]
+            if handed:
+                self._taken.set()
             try:
-                sent = await self.sender.send_due()
+                if handed:
+                    sent = await self.sender.send_claimed(handed)
+                else:
+                    sent = await self.sender.send_due(limit=SEND_BATCH)
             except Exception as exc:  # keep the loop alive; entries stay in the store
                 log.exception(kv("outbox.error", error=type(exc).__name__))
                 sent = 0
-            if sent == 0:
+            if sent == 0 and not handed:
                 await pause(stop, min(self.settings.poll_seconds, 1.0), self._send)
         log.info(kv("outbox.stop", worker=self.settings.worker_id))
 

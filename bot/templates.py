@@ -58,12 +58,36 @@ def endate(value: date | datetime | None, tz: str = "Asia/Tokyo") -> str:
     return f"{_WEEKDAYS_EN[value.weekday()]} {value.day} {value:%b}"
 
 
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, remembering its verdict on each (type, attribute name).
+
+    The sandbox's verdict depends on nothing else (the name, and which kinds of object the
+    type is: functions, methods, types, frames, generators ...), while a reply template asks
+    the same dozen of them at every render.
+    """
+
+    _MAX_VERDICTS = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        key = (type(obj), attr)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = super().is_safe_attribute(obj, attr, value)
+            if len(self._verdicts) < self._MAX_VERDICTS:
+                self._verdicts[key] = verdict
+        return verdict
+
+
 class Renderer:
     """Renders ``<lang>/<name>`` templates with the shared filters and partials."""
 
     def __init__(self, templates_dir: Path, *, globals_: dict[str, Any] | None = None) -> None:
         self.templates_dir = templates_dir
-        self.env = SandboxedEnvironment(
+        self.env = _Sandbox(
             loader=FileSystemLoader(str(templates_dir)),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
             undefined=StrictUndefined,

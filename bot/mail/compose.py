@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import string
 import unicodedata
 from datetime import datetime
 from email.header import Header
@@ -50,11 +51,39 @@ def thread_references(references: list[str], in_reply_to: str | None, limit: int
     return refs[-limit:]
 
 
+_WORD_CHROME = len("=?utf-8?b??=")
+_QP_AS_IS = b"-!*+/ " + string.ascii_letters.encode() + string.digits.encode()
+# What str.splitlines breaks at: the email package folds such values its own way.
+_LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def _encoded(value: str, name: str) -> str:
-    """A header value as RFC 2047 encoded words when it is not plain ASCII, folded at 78."""
+    """A header value as RFC 2047 encoded words when it is not plain ASCII, folded at 78.
+
+    The same text as ``Header(value, "utf-8", header_name=name).encode(linesep="\r\n",
+    maxlinelen=78)`` (tests/mail compare them), without its character-by-character
+    re-encoding: each word takes as many characters as fit in base64 on its line.
+    """
     if value.isascii():
         return value
-    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n", maxlinelen=78)
+    first = 78 - len(name) - 2 - _WORD_CHROME  # the first line also holds "Name: "
+    raw = value.encode("utf-8")
+    # Like the email package: base64 words only when shorter than quoted-printable ones.
+    qp_length = len(raw) + 2 * len(raw.translate(None, _QP_AS_IS))
+    if first < 8 or -(-len(raw) // 3) * 4 >= qp_length or _LINE_BREAKS.search(value):
+        return Header(value, "utf-8", header_name=name).encode(linesep="\r\n", maxlinelen=78)
+    words: list[str] = []
+    limit, start, size = first, 0, 0
+    for i, char in enumerate(value):
+        n = len(char.encode("utf-8"))
+        if -(-(size + n) // 3) * 4 > limit:
+            words.append(value[start:i])
+            limit, start, size = 78 - 1 - _WORD_CHROME, i, 0  # a folded line starts with " "
+        size += n
+    words.append(value[start:])
+    return "\r\n ".join(
+        f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words
+    )
 
 
 def _folded(name: str, words: list[str]) -> str:

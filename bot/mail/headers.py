@@ -132,6 +132,31 @@ def decode_subject(value: str | None) -> HeaderText:
     return decoded
 
 
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_ADDR_SPEC = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@{_ATEXT}+(?:\.{_ATEXT}+)*"
+_PHRASE_WORD = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
+# One mailbox in the shapes nearly every mail uses: a bare address, or an optional name (plain
+# words, or one quoted string without escapes) and an address in angle brackets. For these
+# the stdlib's parser gives exactly the groups below (tests/parse compare the two); anything
+# else goes to the stdlib.
+_ONE_MAILBOX = re.compile(
+    rf"""[ \t]*(?:(?P<bare>{_ADDR_SPEC})|(?:(?P<words>{_PHRASE_WORD}(?:[ \t]+{_PHRASE_WORD})*)"""
+    rf"""|"(?P<quoted>[^"\\\r\n]*)")?[ \t]*<(?P<addr>{_ADDR_SPEC})>)[ \t]*"""
+)
+
+
+def _address_pairs(value: str) -> list[tuple[str, str]]:
+    """(name, address) pairs as :func:`email.utils.getaddresses` finds them."""
+    simple = _ONE_MAILBOX.fullmatch(value)
+    if simple is None:
+        return email.utils.getaddresses([value])
+    if simple["bare"]:
+        return [("", simple["bare"])]
+    if simple["quoted"] is not None:
+        return [(simple["quoted"], simple["addr"])]
+    return [(" ".join((simple["words"] or "").split()), simple["addr"])]
+
+
 @dataclass
 class Address:
     """One mailbox: decoded display name and bare lower-case address."""
@@ -148,7 +173,7 @@ def parse_addresses(value: str | None, what: str) -> tuple[list[Address], Header
     unfolded = unfold(value)
     # Quoted encoded words ("=?…?=" <a@b>) are common in Japanese mail: treat them as words.
     try:
-        pairs = email.utils.getaddresses([unfolded])
+        pairs = _address_pairs(unfolded)
     except Exception:  # the stdlib parser has raised on hostile input before
         info.defects.append(f"{what}: unparseable address list")
         pairs = []

@@ -264,7 +264,7 @@ class ImapWatcher:
                 [item.uid for item in batch], expected_bytes=sum(item.size for item in batch)
             )
             now = self.clock.now()
-            async with self.store.begin() as conn:
+            async with self.store.writing() as conn:
                 new_ids = await store_raws(
                     conn,
                     mailbox_id=self.mailbox_id,

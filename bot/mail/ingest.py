@@ -202,7 +202,7 @@ class MaildirWatcher:
         stored = 0
         for start in range(0, len(listing), MAILDIR_BATCH):
             chunk = await asyncio.to_thread(_read_files, listing[start : start + MAILDIR_BATCH])
-            async with self.store.begin() as conn:
+            async with self.store.writing() as conn:
                 new_keys = await store_raws(
                     conn, mailbox_id=self.mailbox_id, mails=chunk, now=self.clock.now()
                 )

@@ -53,6 +53,9 @@ class OutboxEntry:
     mailbox: str | None = None  # the name of the mailbox the ticket came in on
     subject: str | None = None  # as stored (None: not loaded; the sent hook reads it then)
     body: str | None = None
+    # Set on an entry handed to the sender by the process that wrote it already claimed:
+    # when its lease runs out (the store may give it to another worker then).
+    claimed_until: datetime | None = None
 
 
 class Transport(Protocol):
@@ -388,6 +391,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
+# A handed-over entry is sent from memory only while this much of its lease is left.
+HANDED_MIN_LEASE = LEASE / 2
+
 SentHook = Any  # async (conn, entries, now) -> None; records the replies on their tickets
 FailedHook = Any  # async (conn, entry, reason, now) -> None; hands the ticket to a human
 
@@ -420,7 +426,7 @@ class OutboxSender:
         max_attempts: int = 8,
         on_sent: SentHook,
         on_failed: FailedHook,
-        concurrency: int = 16,
+        concurrency: int = 50,
     ) -> None:
         self.store = store
         self.transport = transport
@@ -461,6 +467,44 @@ class OutboxSender:
             )
             for row in rows
         ]
+        return await self._deliver(entries)
+
+    async def send_claimed(self, entries: Sequence[OutboxEntry]) -> int:
+        """Deliver entries this worker already holds (written claimed, handed over in memory).
+
+        An entry whose lease is close to running out is not sent from memory (the store may
+        soon give it to another worker): it is released, and the next claim takes it from the
+        store as usual, with the check for a copy that already left.
+        """
+        now = self.clock.now()
+        fresh = [
+            e
+            for e in entries
+            if e.claimed_until is not None and e.claimed_until - now > HANDED_MIN_LEASE
+        ]
+        kept = {e.id for e in fresh}
+        stale = [e for e in entries if e.id not in kept]
+        if stale:
+            await self.release(stale)
+        return await self._deliver(fresh) if fresh else 0
+
+    async def release(self, entries: Sequence[OutboxEntry]) -> None:
+        """Give entries this worker holds back to the store unsent (due again at once)."""
+        if not entries:
+            return
+        async with self.store.writing() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.id.in_([e.id for e in entries]),
+                    outbox.c.claimed_by == self.worker,
+                    outbox.c.state == "pending",
+                )
+                .values(claimed_by=None, claimed_until=None)
+            )
+
+    async def _deliver(self, entries: list[OutboxEntry]) -> int:
+        """Attempt every entry of one claim, then record the results together."""
         gate = asyncio.Semaphore(self.concurrency)
 
         async def attempt(entry: OutboxEntry) -> Attempt:
@@ -504,7 +548,7 @@ class OutboxSender:
         """Write every result of one claim in one transaction, then log them."""
         now = self.clock.now()
         left = [a.entry for a in attempts if a.result in ("sent", "already")]
-        async with self.store.begin() as conn:
+        async with self.store.writing() as conn:
             if left:
                 done = await conn.execute(
                     update(outbox)

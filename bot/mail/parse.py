@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
+from typing import Any
 
 from bot.mail.autoreply import auto_reason
 from bot.mail.charsets import decode_bytes
@@ -153,7 +154,15 @@ def _repair_header_names(raw: bytes, defects: list[str]) -> bytes:
 
 def _header(msg: Message, name: str, every: bool = False) -> str | None:
     """The raw value(s) of a header, 8-bit bytes still surrogate-escaped."""
-    values = [v for k, v in msg.raw_items() if k.lower() == name]
+    # The part's headers by lower-case name, gathered at the first look (a part is looked at
+    # for a dozen names; the parsed message is never changed afterwards).
+    index: dict[str, list[Any]] | None = msg.__dict__.get("_madoguchi_headers")
+    if index is None:
+        index = {}
+        for key, value in msg.raw_items():
+            index.setdefault(key.lower(), []).append(value)
+        msg.__dict__["_madoguchi_headers"] = index
+    values = index.get(name)
     if not values:
         return None
     return ", ".join(str(v) for v in values) if every else str(values[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -52,6 +53,10 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # SQLite lets one transaction write at a time; a writer that finds the database locked
+        # sleeps in SQLite's busy handler (1, 2, 5, 10 ms ...) and tries again. Writers of one
+        # process queue here instead and go the moment the previous one has committed.
+        self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -62,6 +67,25 @@ class Store:
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A connection inside one transaction: committed on success, rolled back on error."""
         async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write_turn(self) -> AsyncIterator[None]:
+        """This process's turn to write (SQLite; a no-op on PostgreSQL, which locks rows).
+
+        Hold it from the transaction's first write until its commit, and open no other
+        transaction that writes meanwhile (the turn is not re-entrant).
+        """
+        if self._write_turn is None:
+            yield
+            return
+        async with self._write_turn:
+            yield
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that writes from its start: :meth:`begin` inside :meth:`write_turn`."""
+        async with self.write_turn(), self.engine.begin() as conn:
             yield conn
 
     @asynccontextmanager
@@ -135,14 +159,14 @@ class Store:
             .values(claimed_by=worker, claimed_until=now + lease, attempts=table.c.attempts + 1)
             .returning(*table.c)
         )
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             rows = (await conn.execute(stmt)).all()
         return sorted(rows, key=lambda r: r._mapping[pk.name])
 
     async def release(self, table: Table, key: Any, *, worker: str) -> None:
         """Give a claimed row back without finishing it (shutdown, or a retry later)."""
         pk = next(iter(table.primary_key.columns))
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             await conn.execute(
                 update(table)
                 .where(pk == key, table.c.claimed_by == worker)

@@ -138,3 +138,34 @@ def test_long_references_are_folded() -> None:
     assert max(len(line) for line in head.split(b"\r\n")) <= 78
     msg = message_from_bytes(raw, policy=default)
     assert msg["References"].split() == [*refs, "<parent@groupware.example.co.jp>"]
+
+
+@pytest.mark.parametrize("name", ["From", "Subject", "X-A-Very-Long-Header-Name-For-Folding-Tests"])
+def test_encoded_headers_are_the_email_packages_words(name: str) -> None:
+    # The composer writes encoded words itself; they are the same as the email package's.
+    from email.header import Header
+
+    from bot.mail.compose import _encoded
+
+    pieces = [
+        "配送状況について",
+        "Re: ",
+        "ミライ雑貨店",
+        "😀",
+        "é",
+        "ｱｲｳ０１２",
+        "a b;c,d",
+        "\u2028",
+        " ",
+    ]
+    values = [p * n for p in pieces for n in (1, 2, 5, 11, 30)]
+    values += [
+        "".join(pieces[(i * 7 + j) % len(pieces)] for j in range(i % 13)) for i in range(300)
+    ]
+    for value in values:
+        expected = (
+            value
+            if value.isascii()
+            else Header(value, "utf-8", header_name=name).encode(linesep="\r\n", maxlinelen=78)
+        )
+        assert _encoded(value, name) == expected, value

@@ -37,6 +37,22 @@ def test_the_sandbox_blocks_attribute_tricks(tmp_path: Path) -> None:
         Renderer(tmp_path).render("ja", "evil.txt")
 
 
+def test_the_sandbox_still_blocks_them_after_safe_look_ups(tmp_path: Path) -> None:
+    from jinja2.exceptions import SecurityError
+
+    (tmp_path / "ja").mkdir()
+    (tmp_path / "ja" / "ok.txt").write_text("{{ t.upper() }} {{ g.send }}", encoding="utf-8")
+    (tmp_path / "ja" / "evil.txt").write_text("{{ g.gi_frame }}", encoding="utf-8")
+    (tmp_path / "ja" / "evil2.txt").write_text("{{ t.__class__ }}", encoding="utf-8")
+    renderer = Renderer(tmp_path)
+    for _ in range(3):
+        generator = (c for c in "x")
+        assert renderer.render("ja", "ok.txt", t="abc", g=generator).startswith("ABC <built-in")
+        for evil in ("evil.txt", "evil2.txt"):
+            with pytest.raises(SecurityError):
+                renderer.render("ja", evil, t="abc", g=generator)
+
+
 def test_missing_template_names_itself(tmp_path: Path) -> None:
     (tmp_path / "ja").mkdir()
     with pytest.raises(TemplateMissingError, match=r"ja/nothing\.txt"):
