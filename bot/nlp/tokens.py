@@ -178,11 +178,20 @@ def _analyse_nodes(text: str, lines: list[str]) -> list[Analysis]:
     return found
 
 
+Tokens = tuple[tuple[str, ...], str, tuple[str, ...], bool]
+_NO_TOKENS: Final[Tokens] = ((), "", (), False)
+
+
 def tokenize(text: str) -> TokenizedText:
     """Japanese (or mixed) ``text`` as lemmas and role codes; spaces dropped, ASCII lower-cased."""
+    return TokenizedText(*tokens(text))
+
+
+def tokens(text: str) -> Tokens:
+    """:func:`tokenize` as a plain tuple (the classifier's path: no named tuple to build)."""
     output = tagger().parse(text)
     if not output:
-        return TokenizedText((), "", ())
+        return _NO_TOKENS
     lines = output.split("\n")
     try:
         found = list(map(_ANALYSES.__getitem__, lines))
@@ -195,10 +204,10 @@ def tokenize(text: str) -> TokenizedText:
         # Spaces (only they have the code S) are dropped.
         found = [analysis for analysis in found if analysis is not _SPACE]
         if not found:
-            return TokenizedText((), "", ())
+            return _NO_TOKENS
         lemmas, codes, names, imperative = zip(*found, strict=True)
         joined = "".join(codes)
-    return TokenizedText(lemmas, joined, names, any(imperative))
+    return lemmas, joined, names, any(imperative)
 
 
 def is_dictionary_word(text: str) -> bool:
@@ -211,9 +220,15 @@ def is_dictionary_word(text: str) -> bool:
 
 def tokenize_english(text: str) -> TokenizedText:
     """Latin-script ``text`` as lower-cased words, without the tagger (it adds nothing there)."""
+    return TokenizedText(*english_tokens(text))
+
+
+def english_tokens(text: str) -> Tokens:
+    """:func:`tokenize_english` as a plain tuple."""
     words = tuple(_ASCII_WORD.findall(text.lower()))
-    return TokenizedText(
+    return (
         words,
         "".join(["q" if w == "?" else "E" for w in words]),
         tuple([f"x:{w}" if w in ("?", "!") else f"w:{w}" for w in words]),
+        False,
     )
