@@ -78,7 +78,9 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 # marker "--" or a colon, a "-- " signature "--"; the end of an Amazon relay and a ruled line
 # are searched for over the whole text with the line patterns themselves. Where a pre-check
 # finds nothing, no line can match and the line-by-line scan is skipped: same result.
-_QUOTE_SIGNS = re.compile(r"[>＞:：]|--")
+# One character class first, then a condition ("-" only as "--"): the engine skips to candidate
+# characters, where an alternation would be tried at every position.
+_QUOTE_SIGNS = re.compile(r"[>＞:：-](?:(?<=[>＞:：])|-)")
 _AMAZON_END_ANYWHERE = re.compile(_AMAZON_END.pattern, re.IGNORECASE | re.MULTILINE)
 _RULE_ANYWHERE = re.compile(_RULE.pattern, re.MULTILINE)
 # Every original-message marker, Amazon relay end and header block line holds one of these.
@@ -100,7 +102,10 @@ def new_text(text: str) -> str:
         kept = _drop_signature(kept)
     # (Without a signature the blank lines at the end go with the footers.)
     kept = _drop_footers(kept)
-    return _BLANK_RUNS.sub("\n\n", "\n".join([line.rstrip() for line in kept])).strip()
+    joined = "\n".join([line.rstrip() for line in kept])
+    if "\n\n\n" in joined:
+        joined = _BLANK_RUNS.sub("\n\n", joined)
+    return joined.strip()
 
 
 def _drop_quoted(lines: list[str]) -> list[str]:

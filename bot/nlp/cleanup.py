@@ -50,17 +50,26 @@ _TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜
 # anchored at a line's start are a pattern of their own: in one alternation they keep the
 # engine from skipping ahead to the characters the other markers start with.
 _ANY_MARKER_AT_LINE_START: Final = re.compile(r"^[ \t]*[>＞]|^--", re.MULTILINE)
+_RULE_CHARS: Final = "━─=＝-―ー_＿*＊~〜・"
+# Every alternative starts with a plain character (a rule of four is written as each of its
+# possible first characters and three more): the engine then skips to the positions where
+# one of those characters stands instead of trying the whole alternation everywhere.
 _ANY_MARKER: Final = re.compile(
     r"amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
     r"返信すると|reply to this|buyer|customer|お客様|"
-    r"のメール|様より|[<＜][^\n]*[>＞]|から送信|sent from|get outlook|[━─=＝\-―ー_＿*＊~〜・]{4,}"
+    r"のメール|様より|<[^\n]*[>＞]|＜[^\n]*[>＞]|から送信|sent from|get outlook|"
+    + "|".join(f"{re.escape(c)}[{re.escape(_RULE_CHARS)}]{{3,}}" for c in _RULE_CHARS)
 )
 
 
 def buyer_text(text: str) -> str:
     """``text`` without relay wrapping, quoted lines, quoted earlier mail and signature."""
     lower = text.lower()
-    if not (_ANY_MARKER_AT_LINE_START.search(lower) or _ANY_MARKER.search(lower)):
+    # A marker at a line's start needs ">", "＞" or "--" somewhere: three fast substring tests.
+    at_line_start = ("--" in lower or ">" in lower or "＞" in lower) and (
+        _ANY_MARKER_AT_LINE_START.search(lower) is not None
+    )
+    if not (at_line_start or _ANY_MARKER.search(lower)):
         # Most mails have nothing to cut: one scan decides.
         return text.strip()
     lines = [

@@ -48,7 +48,9 @@ _CARRIER_NAMES: Final = re.compile(
     re.IGNORECASE,
 )
 # Every order ID and tracking number form holds a run of three digits; most mails have none.
-_THREE_DIGITS: Final = re.compile(r"\d{3}")
+# Written out, not \d{3}: a pattern that starts with a character class lets the engine
+# skip to candidate characters instead of trying a match at every position.
+_THREE_DIGITS: Final = re.compile(r"\d\d\d")
 _CONTEXT_BEFORE: Final = 40
 _CONTEXT_AFTER: Final = 15
 
