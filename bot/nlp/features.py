@@ -26,6 +26,7 @@ _JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _KANA: Final = re.compile(r"[\u3040-\u30ff]")
 _TWO_KANA: Final = re.compile(r"[\u3040-\u30ff][^\u3040-\u30ff]*[\u3040-\u30ff]")
 _LATIN: Final = re.compile(r"[A-Za-z]")
+_THREE_LATIN: Final = re.compile(r"[A-Za-z][^A-Za-z]*[A-Za-z][^A-Za-z]*[A-Za-z]")
 _SUBJECT_NOISE: Final = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|転送|返信)\s*[:：]\s*)+", re.IGNORECASE)
 _PUNCTUATION: Final = frozenset("。、，．・「」『』（）()[]【】〈〉《》\"'“”‘’:;：；…‥〜-―—/／\n")
 # Where a clause scan stops: a noun, another content predicate, punctuation, a question mark.
@@ -82,10 +83,12 @@ def language_of(text: str) -> str:
     # Most mails are Japanese: one search that stops at the second kana decides.
     if _TWO_KANA.search(text, 0, 400):
         return "ja"
-    kana = _KANA.findall(text, 0, 400)
     han = len(_JAPANESE.findall(text, 0, 400))
-    if kana and han >= 4:
+    if han >= 4 and _KANA.search(text, 0, 400) is not None:
         return "ja"
+    if han == 0:
+        # Three letters are enough then: one search that stops at the third.
+        return "en" if _THREE_LATIN.search(text, 0, 400) is not None else "other"
     latin = len(_LATIN.findall(text, 0, 400))
     if latin >= 3 and latin >= 2 * han:
         return "en"
@@ -151,6 +154,60 @@ def _denials(lemmas: tuple[str, ...], codes: str, names: set[str]) -> None:
         names.update(f"p:{lemmas[i]}|NEG" for i in range(start, position) if codes[i] in "nC")
 
 
+# Feature names by their parts (first lemma → second lemma or flag → name): the same few
+# thousand recur in every mail, and a look-up costs less than building and hashing the name.
+_BIGRAMS: dict[str, dict[str, str]] = {}
+_PREDICATES: dict[str, dict[str, str]] = {}
+_MAX_NAMED: Final = 20_000
+
+
+def _named(table: dict[str, dict[str, str]], first: str, second: str, name: str) -> str:
+    """Keep ``name`` for (``first``, ``second``) while the table has room; return it."""
+    if len(table) < _MAX_NAMED:
+        table.setdefault(first, {})[second] = name
+    return name
+
+
+def _bigram(a: str, b: str) -> str:
+    known = _BIGRAMS.get(a)
+    name = known.get(b) if known is not None else None
+    return name if name is not None else _named(_BIGRAMS, a, b, f"w:{a}_{b}")
+
+
+def _predicate(lemma: str, flag: str) -> str:
+    known = _PREDICATES.get(lemma)
+    name = known.get(flag) if known is not None else None
+    return name if name is not None else _named(_PREDICATES, lemma, flag, f"p:{lemma}|{flag}")
+
+
+def _head_spans(codes: str) -> list[tuple[int, int]]:
+    """Where predicates are headed: the matches of :data:`_HEADS` in ``codes``, as (head,
+    clause start) — a content verb's clause starts after it, a noun's after the linking
+    particles (:data:`_HEADS` says the same as a pattern; this scan saves a match object
+    per head)."""
+    found = []
+    size = len(codes)
+    i = 0
+    while i < size:
+        code = codes[i]
+        if code == "C":
+            found.append((i, i + 1))
+        elif code == "n":
+            # nK{0,3}(?=[LNXC]): only the longest run of particles can be followed by one of
+            # those (a shorter one is followed by another K).
+            end = i + 1
+            while end < size and end - i <= 3 and codes[end] == "K":
+                end += 1
+            if end < size and codes[end] in "LNXC":
+                found.append((i, end))
+                i = end
+                continue
+            if i + 1 < size and codes[i + 1] == "R":
+                found.append((i, i + 1))
+        i += 1
+    return found
+
+
 def _japanese_features(found: Tokens, names: set[str]) -> bool:
     """Add lemma, bigram and predicate features; answer whether the text asks something."""
     lemmas, codes, token_names, imperative = found
@@ -159,18 +216,18 @@ def _japanese_features(found: Tokens, names: set[str]) -> bool:
         names.add("f:imperative")
     # Bigrams only where a cue phrase may start: the model itself does without them.
     heads = cue_table().bigram_heads
-    names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(lemmas) if a in heads])
-    for m in _HEADS.finditer(codes):
+    names.update(
+        [_bigram(lemmas[i], lemmas[i + 1]) for i in range(len(lemmas) - 1) if lemmas[i] in heads]
+    )
+    for head, start in _head_spans(codes):
         # A noun heads a predicate through a light verb (キャンセルする) or, after up to three
         # linking particles, a negation or a verb of existence or becoming (返品ではありません,
         # 返事がない, 配達完了になっていません, 連絡が来ない).
-        noun = m.group()[0] == "n"
-        start = m.end() if noun else m.start() + 1
         # Through a particle only 来る counts among content verbs (連絡が来ない).
-        if noun and codes[start] == "C" and lemmas[start] != "来る":
+        if codes[head] == "n" and codes[start] == "C" and lemmas[start] != "来る":
             continue
         for flag in _mood(codes, start):
-            names.add(f"p:{lemmas[m.start()]}|{flag}")
+            names.add(_predicate(lemmas[head], flag))
     _denials(lemmas, codes, names)
     asks = "q" in codes or _QUESTION.search(codes) is not None
     if asks and len(_QUESTIONS.findall(codes)) > 1:
