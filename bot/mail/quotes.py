@@ -70,7 +70,13 @@ _AMAZON_END = re.compile(
     re.IGNORECASE,
 )
 # Every footer above holds one of these (a cheap test before the footer pattern's own).
-_FOOTER_WORDS = re.compile(r"送信|sent|outlook", re.IGNORECASE)
+# (送信, "sent" or "outlook" in any case.) Spelled out as one character class for the first
+# letter and a condition on the rest, with every character re.IGNORECASE would equate
+# (ſ with s, the Kelvin sign with k): the engine then skips to candidate characters, where
+# a case-insensitive alternation would be tried at every position.
+_FOOTER_WORDS = re.compile(
+    r"[送sSſoO](?:(?<=送)信|(?<=[sSſ])[eE][nN][tT]|(?<=[oO])[uU][tT][lL][oO][oO][kKK])"
+)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 # Whole-text pre-checks (most mails have no quote, attribution, header block or signature).
@@ -84,7 +90,13 @@ _QUOTE_SIGNS = re.compile(r"[>＞:：-](?:(?<=[>＞:：])|-)")
 _AMAZON_END_ANYWHERE = re.compile(_AMAZON_END.pattern, re.IGNORECASE | re.MULTILINE)
 _RULE_ANYWHERE = re.compile(_RULE.pattern, re.MULTILINE)
 # Every original-message marker, Amazon relay end and header block line holds one of these.
-_MARKER_SIGNS = re.compile(r"--|[:：]|to help arbitrate|was this email helpful", re.IGNORECASE)
+# ("--", a colon, "to help arbitrate" or "was this email helpful" in any case; spelled out like
+# _FOOTER_WORDS, ı and İ included for i.)
+_MARKER_SIGNS = re.compile(
+    r"[-:：tTwW](?:(?<=-)-|(?<=[:：])"
+    r"|(?<=[tT])[oO] [hH][eE][lL][pP] [aA][rR][bB][iIİı][tT][rR][aA][tT][eE]"
+    r"|(?<=[wW])[aA][sSſ] [tT][hH][iIİı][sSſ] [eE][mM][aA][iIİı][lL] [hH][eE][lL][pP][fF][uU][lL])"
+)
 
 
 def new_text(text: str) -> str:

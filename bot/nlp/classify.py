@@ -222,11 +222,12 @@ def _auto_blockers(
         blockers.append("no-question")
     # Casual phone mails count when they ask a question ("?") in the shop's words (the cue).
     names = mail.features.names
+    # Only its truth counts: the cheap tests go first, the pattern last.
     mail_like = (
-        _MAIL_REGISTER.search(mail.body)
-        or names & _POLITE_NAMES
+        not names.isdisjoint(_POLITE_NAMES)
         or mail.order_ids
         or mail.tracking_numbers
+        or _MAIL_REGISTER.search(mail.body)
     )
     # The subject counts: 「配送」 over 「今どこですか」 is about a parcel.
     shop_words = names & _SHOP_WORDS or mail.features.subject_names & _SHOP_WORDS
@@ -239,7 +240,8 @@ def _auto_blockers(
         blockers.append("long-mail")
     if not (mail_like or "?" in mail.body):
         blockers.append("not-mail-like")
-    if _LINK.search(mail.body):
+    # A link holds ":" or "." (the pattern is tried only then).
+    if (":" in mail.body or "." in mail.body) and _LINK.search(mail.body):
         # Buyers asking about a parcel rarely send links; fake carrier notices do.
         blockers.append("link-in-mail")
     return blockers

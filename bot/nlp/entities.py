@@ -29,6 +29,7 @@ _S10_TEXT: Final = re.compile(
 )
 _YUNEXPRESS: Final = re.compile(r"(Y(?<![A-Za-z0-9]Y)T\d{16})(?!\d)", re.IGNORECASE)
 _SF: Final = re.compile(r"(S(?<![A-Za-z0-9]S)F\d{12,13})(?!\d)", re.IGNORECASE)
+_TWELVE_DIGITS: Final = re.compile(r"\d\d\d\d\d\d\d\d\d\d\d\d")
 # Digit groups of at least three digits joined by single spaces or dashes (1234-5678-9012).
 _DIGIT_RUN: Final = re.compile(r"\d(?<![\d-]\d)\d{2,}(?:[ -]\d{3,})*(?!\d)")
 _PHONE_SHAPE: Final = re.compile(r"0\d{1,4}-\d{1,4}-\d{3,4}|0[5789]0\d{8}|0\d{9}")
@@ -148,7 +149,9 @@ def tracking_numbers(text: str, skip: list[tuple[int, int]] | None = None) -> li
             carrier = "japanpost" if number.endswith("JP") else "other"
         found.append((m.start(), TrackingNumber(carrier, number, valid)))
         taken.append(m.span())
-    for pattern, carrier in ((_YUNEXPRESS, "yunexpress"), (_SF, "sf")):
+    # Both forms hold twelve digits in a row; most texts have none.
+    long_forms = ((_YUNEXPRESS, "yunexpress"), (_SF, "sf")) if _TWELVE_DIGITS.search(text) else ()
+    for pattern, carrier in long_forms:
         for m in pattern.finditer(text):
             number = m.group(1).upper()
             found.append(

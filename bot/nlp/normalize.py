@@ -100,11 +100,13 @@ def _nfkc_runs(text: str) -> str:
 def normalize(text: str) -> str:
     """Normalise ``text`` for matching and tokenising (see the module docstring)."""
     # Each step is skipped when a cheap scan shows it has nothing to do (the common case).
-    if unicodedata.is_normalized("NFKC", text) and not _HAS_ANY.search(text):
+    stable = unicodedata.is_normalized("NFKC", text)
+    if stable and not _HAS_ANY.search(text):
         return text
     if _HAS_CIRCLED.search(text):
         text = text.translate(_CIRCLED)
-    if not unicodedata.is_normalized("NFKC", text):
+        stable = unicodedata.is_normalized("NFKC", text)
+    if not stable:
         text = _nfkc_runs(text)
     if _HAS_TILDE.search(text):
         text = text.translate(_TILDES)

@@ -207,7 +207,7 @@ def tokens(text: str) -> Tokens:
             return _NO_TOKENS
         lemmas, codes, names, imperative = zip(*found, strict=True)
         joined = "".join(codes)
-    return lemmas, joined, names, any(imperative)
+    return lemmas, joined, names, True in imperative
 
 
 def is_dictionary_word(text: str) -> bool:
