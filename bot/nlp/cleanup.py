@@ -21,6 +21,12 @@ _QUOTE_HEADERS: Final = re.compile(
     r")",
     re.MULTILINE | re.IGNORECASE,
 )
+# Every quote header needs "--", a colon or "<" (all forms but one) or an "o" ("On … wrote"),
+# and every relay line "a" or "e" (in any case) or one of a few kana and kanji: where a text
+# or line has none of them the case-insensitive patterns, tried at every position, are
+# skipped.
+_QUOTE_HEADER_SIGNS: Final = re.compile(r"[-:：<＜oO]")
+_RELAY_SIGNS: Final = re.compile(r"[aAeEを経メ購客]")
 _SIGNATURE: Final = re.compile(
     r"^(?:--\s*|-- ?$|(?:iPhone|iPad|Android|スマートフォン|携帯)から送信.*|Sent from my .*|Get Outlook for .*)$",
     re.MULTILINE,
@@ -76,11 +82,14 @@ def buyer_text(text: str) -> str:
         ln
         for ln in text.split("\n")
         if not ln.lstrip().startswith((">", "＞"))
-        and not (_RELAY_LINE.search(ln) and len(ln) < 120)
+        and not (len(ln) < 120 and _RELAY_SIGNS.search(ln) and _RELAY_LINE.search(ln))
     ]
     text = "\n".join(lines)
     cut = len(text)
-    for pattern in (_QUOTE_HEADERS, _SIGNATURE, _RULED_BLOCK):
+    patterns: tuple[re.Pattern[str], ...] = (_QUOTE_HEADERS, _SIGNATURE, _RULED_BLOCK)
+    if _QUOTE_HEADER_SIGNS.search(text) is None:
+        patterns = (_SIGNATURE, _RULED_BLOCK)
+    for pattern in patterns:
         m = pattern.search(text)
         # Never cut at the very start: a mail that is all quote keeps its text.
         if m is not None and m.start() > 0 and text[: m.start()].strip():
