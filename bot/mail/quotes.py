@@ -89,6 +89,11 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _QUOTE_SIGNS = re.compile(r"[>＞:：-](?:(?<=[>＞:：])|-)")
 _AMAZON_END_ANYWHERE = re.compile(_AMAZON_END.pattern, re.IGNORECASE | re.MULTILINE)
 _RULE_ANYWHERE = re.compile(_RULE.pattern, re.MULTILINE)
+# A rule line holds three rule characters with nothing but white space between them; this
+# pattern (which starts with a character class, so the engine skips to candidates) finds
+# them before the line pattern, tried at every line start, is run.
+_RULE_CHAR = r"[-=_~*#+.・━─―‐ー－＝＿＊～〜◆◇■□☆★●○◎※═]"
+_THREE_RULE_CHARS = re.compile(rf"{_RULE_CHAR}\s*{_RULE_CHAR}\s*{_RULE_CHAR}")
 # Every original-message marker, Amazon relay end and header block line holds one of these.
 # ("--", a colon, "to help arbitrate" or "was this email helpful" in any case; spelled out like
 # _FOOTER_WORDS, ı and İ included for i.)
@@ -108,9 +113,13 @@ def new_text(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     kept = text.split("\n")
-    if _QUOTE_SIGNS.search(text) or _AMAZON_END_ANYWHERE.search(text):
+    # Without quote signs (no "--", no colon) only the relay's closing sentences can be there,
+    # and _MARKER_SIGNS finds each of them: the case-insensitive pattern needs running then.
+    if _QUOTE_SIGNS.search(text) or (
+        _MARKER_SIGNS.search(text) and _AMAZON_END_ANYWHERE.search(text)
+    ):
         kept = _drop_quoted(kept)
-    if "--" in text or _RULE_ANYWHERE.search(text):
+    if "--" in text or (_THREE_RULE_CHARS.search(text) and _RULE_ANYWHERE.search(text)):
         kept = _drop_signature(kept)
     # (Without a signature the blank lines at the end go with the footers.)
     kept = _drop_footers(kept)

@@ -210,12 +210,24 @@ def tokens(text: str) -> Tokens:
     return lemmas, joined, names, True in imperative
 
 
+# Token line → whether its entry has a lemma, for texts read as one known word.
+_WORDS: dict[str, bool] = {}
+_MAX_WORDS: Final = 5_000
+
+
 def is_dictionary_word(text: str) -> bool:
     """Whether the dictionary reads ``text`` as one word it knows (with a lemma)."""
-    nodes = tagger().parseToNodeList(text)
-    if len(nodes) != 1 or nodes[0].is_unk:
+    # One line is one token; unknown words' lines start with "U" (see _FORMAT).
+    line = tagger().parse(text)
+    if not line or "\n" in line or line.startswith("U"):
         return False
-    return _features(nodes[0])[1] not in ("", "*")
+    known = _WORDS.get(line)
+    if known is None:
+        nodes = tagger().parseToNodeList(text)
+        known = len(nodes) == 1 and not nodes[0].is_unk and _features(nodes[0])[1] not in ("", "*")
+        if len(_WORDS) < _MAX_WORDS:
+            _WORDS[line] = known
+    return known
 
 
 def tokenize_english(text: str) -> TokenizedText:
