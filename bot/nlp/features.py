@@ -229,7 +229,7 @@ def _japanese_features(found: Tokens, names: set[str]) -> bool:
         for flag in _mood(codes, start):
             names.add(_predicate(lemmas[head], flag))
     _denials(lemmas, codes, names)
-    asks = "q" in codes or _QUESTION.search(codes) is not None
+    asks = "q" in codes or ("Q" in codes and _QUESTION.search(codes) is not None)
     if asks and len(_QUESTIONS.findall(codes)) > 1:
         names.add("f:questions>1")
     position = codes.find("R")
@@ -280,7 +280,9 @@ def _text_features(text: str, language: str, names: set[str]) -> bool:
 
 def clean_subject(subject: str) -> str:
     """The subject without reply and forward prefixes (``Re:``, ``Fwd:``, ``転送:``)."""
-    return _SUBJECT_NOISE.sub("", subject).strip()
+    # The pattern is anchored at the start: it can only match there, once.
+    noise = _SUBJECT_NOISE.match(subject)
+    return (subject[noise.end() :] if noise is not None else subject).strip()
 
 
 def extract(subject: str, body: str) -> MailFeatures:

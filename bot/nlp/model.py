@@ -38,20 +38,26 @@ class Scores:
     compiled). Treat it as read-only.
     """
 
-    __slots__ = ("angry", "known", "probabilities", "rows")
+    __slots__ = ("_rows_by_name", "angry", "known", "probabilities")
 
     def __init__(
         self,
         probabilities: list[float],
         angry: float,
         known: list[str],
-        rows: list[tuple[float, ...]],
+        rows_by_name: dict[str, tuple[float, ...]],
     ) -> None:
         self.probabilities = probabilities
         self.angry = angry
-        # The mail's features that the models know, and for each its row of ``IntentModel.rows``.
+        # The mail's features that the models know.
         self.known = known
-        self.rows = rows
+        self._rows_by_name = rows_by_name
+
+    @property
+    def rows(self) -> list[tuple[float, ...]]:
+        """For each of ``known``, its row of ``IntentModel.rows`` (looked up when asked for:
+        the classifier itself needs only the names)."""
+        return [self._rows_by_name[name] for name in self.known]
 
     def __repr__(self) -> str:
         return f"Scores(probabilities={self.probabilities!r}, angry={self.angry!r})"
@@ -98,20 +104,23 @@ class IntentModel:
         # only the mail's known features are looked up.
         sums = self.sums
         known = list(names & (sums.names if sums is not None else rows_by_name.keys()))
-        rows = list(map(rows_by_name.__getitem__, known))
         # The sums are exact, so the result does not depend on the set's (hash-seeded) order:
         # the same mail gets the same confidence in every process.
-        if not rows:
+        if not known:
             totals = [0.0] * (len(self.intents) + 1)
         elif sums is not None:
             totals = sums.totals(known)
         else:
             # zip(*rows) transposes in C: one sum per column instead of a loop per weight.
+            rows = list(map(rows_by_name.__getitem__, known))
             totals = list(map(math.fsum, zip(*rows, strict=True)))
         angry = totals.pop()
         logits = [b + t for b, t in zip(self.bias, totals, strict=True)]
         return Scores(
-            softmax(logits, self.temperature), _sigmoid(self.angry_bias + angry), known, rows
+            softmax(logits, self.temperature),
+            _sigmoid(self.angry_bias + angry),
+            known,
+            rows_by_name,
         )
 
     def logits(self, names: AbstractSet[str]) -> list[float]:
