@@ -105,7 +105,7 @@ def _looks_like_phone(text: str, start: int, raw: str) -> bool:
 def _digits_tracking(text: str, m: re.Match[str]) -> TrackingNumber | None:
     """Judge one run of digits: a tracking number, or a phone, amount, card, code…"""
     raw = m.group(0)
-    digits = re.sub(r"[ -]", "", raw)
+    digits = raw.replace(" ", "").replace("-", "")
     if not 10 <= len(digits) <= 13 or _looks_like_phone(text, m.start(), raw):
         return None
     window = text[max(0, m.start() - _CONTEXT_BEFORE) : m.end() + _CONTEXT_AFTER]
