@@ -193,11 +193,13 @@ def tokens(text: str) -> Tokens:
     if not output:
         return _NO_TOKENS
     lines = output.split("\n")
+    analyses = _ANALYSES
     try:
-        found = list(map(_ANALYSES.__getitem__, lines))
+        # (Compiled, a comprehension indexes the dict directly; map would call its method.)
+        found = [analyses[line] for line in lines]
     except KeyError:
         found = _analyse_nodes(text, lines)
-    # zip transposes the analyses into columns in C.
+    # zip transposes the analyses (each of four fields) into columns in C.
     lemmas, codes, names, imperative = zip(*found, strict=True)
     joined = "".join(codes)
     if "S" in joined:
