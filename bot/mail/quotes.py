@@ -70,7 +70,13 @@ _AMAZON_END = re.compile(
     re.IGNORECASE,
 )
 # Every footer above holds one of these (a cheap test before the footer pattern's own).
-_FOOTER_WORDS = re.compile(r"送信|sent|outlook", re.IGNORECASE)
+# (送信, "sent" or "outlook" in any case.) Spelled out as one character class for the first
+# letter and a condition on the rest, with every character re.IGNORECASE would equate
+# (ſ with s, the Kelvin sign with k): the engine then skips to candidate characters, where
+# a case-insensitive alternation would be tried at every position.
+_FOOTER_WORDS = re.compile(
+    r"[送sSſoO](?:(?<=送)信|(?<=[sSſ])[eE][nN][tT]|(?<=[oO])[uU][tT][lL][oO][oO][kKK])"
+)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 # Whole-text pre-checks (most mails have no quote, attribution, header block or signature).
@@ -78,11 +84,24 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 # marker "--" or a colon, a "-- " signature "--"; the end of an Amazon relay and a ruled line
 # are searched for over the whole text with the line patterns themselves. Where a pre-check
 # finds nothing, no line can match and the line-by-line scan is skipped: same result.
-_QUOTE_SIGNS = re.compile(r"[>＞:：]|--")
+# One character class first, then a condition ("-" only as "--"): the engine skips to candidate
+# characters, where an alternation would be tried at every position.
+_QUOTE_SIGNS = re.compile(r"[>＞:：-](?:(?<=[>＞:：])|-)")
 _AMAZON_END_ANYWHERE = re.compile(_AMAZON_END.pattern, re.IGNORECASE | re.MULTILINE)
 _RULE_ANYWHERE = re.compile(_RULE.pattern, re.MULTILINE)
+# A rule line holds three rule characters with nothing but white space between them; this
+# pattern (which starts with a character class, so the engine skips to candidates) finds
+# them before the line pattern, tried at every line start, is run.
+_RULE_CHAR = r"[-=_~*#+.・━─―‐ー－＝＿＊～〜◆◇■□☆★●○◎※═]"
+_THREE_RULE_CHARS = re.compile(rf"{_RULE_CHAR}\s*{_RULE_CHAR}\s*{_RULE_CHAR}")
 # Every original-message marker, Amazon relay end and header block line holds one of these.
-_MARKER_SIGNS = re.compile(r"--|[:：]|to help arbitrate|was this email helpful", re.IGNORECASE)
+# ("--", a colon, "to help arbitrate" or "was this email helpful" in any case; spelled out like
+# _FOOTER_WORDS, ı and İ included for i.)
+_MARKER_SIGNS = re.compile(
+    r"[-:：tTwW](?:(?<=-)-|(?<=[:：])"
+    r"|(?<=[tT])[oO] [hH][eE][lL][pP] [aA][rR][bB][iIİı][tT][rR][aA][tT][eE]"
+    r"|(?<=[wW])[aA][sSſ] [tT][hH][iIİı][sSſ] [eE][mM][aA][iIİı][lL] [hH][eE][lL][pP][fF][uU][lL])"
+)
 
 
 def new_text(text: str) -> str:
@@ -94,13 +113,20 @@ def new_text(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     kept = text.split("\n")
-    if _QUOTE_SIGNS.search(text) or _AMAZON_END_ANYWHERE.search(text):
+    # Without quote signs (no "--", no colon) only the relay's closing sentences can be there,
+    # and _MARKER_SIGNS finds each of them: the case-insensitive pattern needs running then.
+    if _QUOTE_SIGNS.search(text) or (
+        _MARKER_SIGNS.search(text) and _AMAZON_END_ANYWHERE.search(text)
+    ):
         kept = _drop_quoted(kept)
-    if "--" in text or _RULE_ANYWHERE.search(text):
+    if "--" in text or (_THREE_RULE_CHARS.search(text) and _RULE_ANYWHERE.search(text)):
         kept = _drop_signature(kept)
     # (Without a signature the blank lines at the end go with the footers.)
     kept = _drop_footers(kept)
-    return _BLANK_RUNS.sub("\n\n", "\n".join([line.rstrip() for line in kept])).strip()
+    joined = "\n".join([line.rstrip() for line in kept])
+    if "\n\n\n" in joined:
+        joined = _BLANK_RUNS.sub("\n\n", joined)
+    return joined.strip()
 
 
 def _drop_quoted(lines: list[str]) -> list[str]:

@@ -21,6 +21,12 @@ _QUOTE_HEADERS: Final = re.compile(
     r")",
     re.MULTILINE | re.IGNORECASE,
 )
+# Every quote header needs "--", a colon or "<" (all forms but one) or an "o" ("On … wrote"),
+# and every relay line "a" or "e" (in any case) or one of a few kana and kanji: where a text
+# or line has none of them the case-insensitive patterns, tried at every position, are
+# skipped.
+_QUOTE_HEADER_SIGNS: Final = re.compile(r"[-:：<＜oO]")
+_RELAY_SIGNS: Final = re.compile(r"[aAeEを経メ購客]")
 _SIGNATURE: Final = re.compile(
     r"^(?:--\s*|-- ?$|(?:iPhone|iPad|Android|スマートフォン|携帯)から送信.*|Sent from my .*|Get Outlook for .*)$",
     re.MULTILINE,
@@ -50,28 +56,40 @@ _TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜
 # anchored at a line's start are a pattern of their own: in one alternation they keep the
 # engine from skipping ahead to the characters the other markers start with.
 _ANY_MARKER_AT_LINE_START: Final = re.compile(r"^[ \t]*[>＞]|^--", re.MULTILINE)
+_RULE_CHARS: Final = "━─=＝-―ー_＿*＊~〜・"
+# Every alternative starts with a plain character (a rule of four is written as each of its
+# possible first characters and three more): the engine then skips to the positions where
+# one of those characters stands instead of trying the whole alternation everywhere.
 _ANY_MARKER: Final = re.compile(
     r"amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
     r"返信すると|reply to this|buyer|customer|お客様|"
-    r"のメール|様より|[<＜][^\n]*[>＞]|から送信|sent from|get outlook|[━─=＝\-―ー_＿*＊~〜・]{4,}"
+    r"のメール|様より|<[^\n]*[>＞]|＜[^\n]*[>＞]|から送信|sent from|get outlook|"
+    + "|".join(f"{re.escape(c)}[{re.escape(_RULE_CHARS)}]{{3,}}" for c in _RULE_CHARS)
 )
 
 
 def buyer_text(text: str) -> str:
     """``text`` without relay wrapping, quoted lines, quoted earlier mail and signature."""
     lower = text.lower()
-    if not (_ANY_MARKER_AT_LINE_START.search(lower) or _ANY_MARKER.search(lower)):
+    # A marker at a line's start needs ">", "＞" or "--" somewhere: three fast substring tests.
+    at_line_start = ("--" in lower or ">" in lower or "＞" in lower) and (
+        _ANY_MARKER_AT_LINE_START.search(lower) is not None
+    )
+    if not (at_line_start or _ANY_MARKER.search(lower)):
         # Most mails have nothing to cut: one scan decides.
         return text.strip()
     lines = [
         ln
         for ln in text.split("\n")
         if not ln.lstrip().startswith((">", "＞"))
-        and not (_RELAY_LINE.search(ln) and len(ln) < 120)
+        and not (len(ln) < 120 and _RELAY_SIGNS.search(ln) and _RELAY_LINE.search(ln))
     ]
     text = "\n".join(lines)
     cut = len(text)
-    for pattern in (_QUOTE_HEADERS, _SIGNATURE, _RULED_BLOCK):
+    patterns: tuple[re.Pattern[str], ...] = (_QUOTE_HEADERS, _SIGNATURE, _RULED_BLOCK)
+    if _QUOTE_HEADER_SIGNS.search(text) is None:
+        patterns = (_SIGNATURE, _RULED_BLOCK)
+    for pattern in patterns:
         m = pattern.search(text)
         # Never cut at the very start: a mail that is all quote keeps its text.
         if m is not None and m.start() > 0 and text[: m.start()].strip():

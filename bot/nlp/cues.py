@@ -339,6 +339,8 @@ class CueTable(NamedTuple):
     # faster than a dict's keys.
     single_names: frozenset[str]
     conjunction_keys: frozenset[str]
+    # Both together: the features worth looking up at all.
+    keys: frozenset[str]
 
 
 EN_NEGATORS: Final = frozenset(
@@ -413,7 +415,12 @@ def cue_table() -> CueTable:
         for key, group in conjunctions.items()
     }
     return CueTable(
-        single_hits, conjunction_hits, heads, frozenset(single_hits), frozenset(conjunction_hits)
+        single_hits,
+        conjunction_hits,
+        heads,
+        frozenset(single_hits),
+        frozenset(conjunction_hits),
+        frozenset(single_hits).union(conjunction_hits),
     )
 
 
@@ -434,22 +441,38 @@ def cue_hits(names: set[str]) -> dict[str, CueHit]:
     when ``names`` holds its :func:`negation_feature`. The cue counts as negated only when
     all of its triggers that fired are.
     """
+    return {
+        name: CueHit(cue, phrase, negated) for name, (cue, phrase, negated) in hits(names).items()
+    }
+
+
+def hits(names: set[str]) -> dict[str, tuple[Cue, str, bool]]:
+    """:func:`cue_hits` as plain (cue, phrase, negated) tuples: the classifier's path, which
+    makes a few per mail and has no use for the named tuple's cost."""
     table = cue_table()
-    found: dict[str, CueHit] = {}
+    found: dict[str, tuple[Cue, str, bool]] = {}
+    # One intersection for both kinds of trigger; sorting the union keeps each kind's order.
+    present = sorted(names & table.keys)
     single = table.single
-    for name in sorted(names & table.single_names):
-        phrase, negation, cues = single[name]
+    for name in present:
+        entry = single.get(name)
+        if entry is None:
+            continue
+        phrase, negation, cues = entry
         is_negated = negation in names
         for cue in cues:
             known = found.get(cue.name)
-            if known is None or (known.negated and not is_negated):
-                found[cue.name] = CueHit(cue, phrase, is_negated)
+            if known is None or (known[2] and not is_negated):
+                found[cue.name] = (cue, phrase, is_negated)
     conjunctions = table.conjunctions
-    for key in sorted(names & table.conjunction_keys):
-        for needed, phrase, negation, cue in conjunctions[key]:
+    for key in present:
+        group = conjunctions.get(key)
+        if group is None:
+            continue
+        for needed, phrase, negation, cue in group:
             known = found.get(cue.name)
-            if (known is None or known.negated) and needed <= names:
+            if (known is None or known[2]) and needed <= names:
                 is_negated = negation in names
                 if known is None or not is_negated:
-                    found[cue.name] = CueHit(cue, phrase, is_negated)
+                    found[cue.name] = (cue, phrase, is_negated)
     return found

@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
 from typing import Final
 
 from bot.nlp.cues import EN_NEGATORS as _EN_NEGATORS
-from bot.nlp.cues import Cue, cue_hits, cue_table
+from bot.nlp.cues import Cue, cue_table
+from bot.nlp.cues import hits as cue_hits
 from bot.nlp.respell import respell, unkatakana
-from bot.nlp.tokens import TokenizedText, is_dictionary_word, tokenize, tokenize_english
+from bot.nlp.tokens import Tokens, english_tokens, is_dictionary_word, tokens
 
 _JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _KANA: Final = re.compile(r"[\u3040-\u30ff]")
 _TWO_KANA: Final = re.compile(r"[\u3040-\u30ff][^\u3040-\u30ff]*[\u3040-\u30ff]")
 _LATIN: Final = re.compile(r"[A-Za-z]")
+_THREE_LATIN: Final = re.compile(r"[A-Za-z][^A-Za-z]*[A-Za-z][^A-Za-z]*[A-Za-z]")
 _SUBJECT_NOISE: Final = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|転送|返信)\s*[:：]\s*)+", re.IGNORECASE)
 _PUNCTUATION: Final = frozenset("。、，．・「」『』（）()[]【】〈〉《》\"'“”‘’:;：；…‥〜-―—/／\n")
 # Where a clause scan stops: a noun, another content predicate, punctuation, a question mark.
@@ -57,18 +58,24 @@ _EN_REQUEST: Final = frozenset(
 _EN_PAST: Final = frozenset({"received", "arrived", "got", "came"})
 
 
-@dataclass
 class MailFeatures:
-    """The features of one mail and the cue phrases behind them (for evidence)."""
+    """The features of one mail and the cue phrases behind them (for evidence).
 
-    names: set[str] = field(default_factory=set)
-    cues: dict[str, tuple[Cue, str]] = field(default_factory=dict)
-    language: str = "ja"
-    asks: bool = False
-    # Cues whose own word is negated (「キャンセルはしません」「不良ではありません」).
-    negated: set[str] = field(default_factory=set)
-    # The subject's own lemma and predicate features (the subject's cues are in ``names``).
-    subject_names: set[str] = field(default_factory=set)
+    A plain class rather than a dataclass: one is made per mail, and the compiled build
+    constructs a plain class several times faster.
+    """
+
+    __slots__ = ("asks", "cues", "language", "names", "negated", "subject_names")
+
+    def __init__(self, language: str = "ja") -> None:
+        self.names: set[str] = set()
+        self.cues: dict[str, tuple[Cue, str]] = {}
+        self.language = language
+        self.asks = False
+        # Cues whose own word is negated (「キャンセルはしません」「不良ではありません」).
+        self.negated: set[str] = set()
+        # The subject's own lemma and predicate features (the subject's cues are in ``names``).
+        self.subject_names: set[str] = set()
 
 
 def language_of(text: str) -> str:
@@ -76,10 +83,12 @@ def language_of(text: str) -> str:
     # Most mails are Japanese: one search that stops at the second kana decides.
     if _TWO_KANA.search(text, 0, 400):
         return "ja"
-    kana = _KANA.findall(text, 0, 400)
     han = len(_JAPANESE.findall(text, 0, 400))
-    if kana and han >= 4:
+    if han >= 4 and _KANA.search(text, 0, 400) is not None:
         return "ja"
+    if han == 0:
+        # Three letters are enough then: one search that stops at the third.
+        return "en" if _THREE_LATIN.search(text, 0, 400) is not None else "other"
     latin = len(_LATIN.findall(text, 0, 400))
     if latin >= 3 and latin >= 2 * han:
         return "en"
@@ -145,28 +154,82 @@ def _denials(lemmas: tuple[str, ...], codes: str, names: set[str]) -> None:
         names.update(f"p:{lemmas[i]}|NEG" for i in range(start, position) if codes[i] in "nC")
 
 
-def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
+# Feature names by their parts (first lemma → second lemma or flag → name): the same few
+# thousand recur in every mail, and a look-up costs less than building and hashing the name.
+_BIGRAMS: dict[str, dict[str, str]] = {}
+_PREDICATES: dict[str, dict[str, str]] = {}
+_MAX_NAMED: Final = 20_000
+
+
+def _named(table: dict[str, dict[str, str]], first: str, second: str, name: str) -> str:
+    """Keep ``name`` for (``first``, ``second``) while the table has room; return it."""
+    if len(table) < _MAX_NAMED:
+        table.setdefault(first, {})[second] = name
+    return name
+
+
+def _bigram(a: str, b: str) -> str:
+    known = _BIGRAMS.get(a)
+    name = known.get(b) if known is not None else None
+    return name if name is not None else _named(_BIGRAMS, a, b, f"w:{a}_{b}")
+
+
+def _predicate(lemma: str, flag: str) -> str:
+    known = _PREDICATES.get(lemma)
+    name = known.get(flag) if known is not None else None
+    return name if name is not None else _named(_PREDICATES, lemma, flag, f"p:{lemma}|{flag}")
+
+
+def _head_spans(codes: str) -> list[tuple[int, int]]:
+    """Where predicates are headed: the matches of :data:`_HEADS` in ``codes``, as (head,
+    clause start) — a content verb's clause starts after it, a noun's after the linking
+    particles (:data:`_HEADS` says the same as a pattern; this scan saves a match object
+    per head)."""
+    found = []
+    size = len(codes)
+    i = 0
+    while i < size:
+        code = codes[i]
+        if code == "C":
+            found.append((i, i + 1))
+        elif code == "n":
+            # nK{0,3}(?=[LNXC]): only the longest run of particles can be followed by one of
+            # those (a shorter one is followed by another K).
+            end = i + 1
+            while end < size and end - i <= 3 and codes[end] == "K":
+                end += 1
+            if end < size and codes[end] in "LNXC":
+                found.append((i, end))
+                i = end
+                continue
+            if i + 1 < size and codes[i + 1] == "R":
+                found.append((i, i + 1))
+        i += 1
+    return found
+
+
+def _japanese_features(found: Tokens, names: set[str]) -> bool:
     """Add lemma, bigram and predicate features; answer whether the text asks something."""
-    lemmas, codes, token_names, imperative = tokens
+    lemmas, codes, token_names, imperative = found
     names.update(token_names)
     if imperative:
         names.add("f:imperative")
     # Bigrams only where a cue phrase may start: the model itself does without them.
     heads = cue_table().bigram_heads
-    names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(lemmas) if a in heads])
-    for m in _HEADS.finditer(codes):
+    names.update(
+        [_bigram(lemmas[i], lemmas[i + 1]) for i in range(len(lemmas) - 1) if lemmas[i] in heads]
+    )
+    for head, start in _head_spans(codes):
         # A noun heads a predicate through a light verb (キャンセルする) or, after up to three
         # linking particles, a negation or a verb of existence or becoming (返品ではありません,
         # 返事がない, 配達完了になっていません, 連絡が来ない).
-        noun = m.group()[0] == "n"
-        start = m.end() if noun else m.start() + 1
         # Through a particle only 来る counts among content verbs (連絡が来ない).
-        if noun and codes[start] == "C" and lemmas[start] != "来る":
+        if codes[head] == "n" and codes[start] == "C" and lemmas[start] != "来る":
             continue
         for flag in _mood(codes, start):
-            names.add(f"p:{lemmas[m.start()]}|{flag}")
+            names.add(_predicate(lemmas[head], flag))
     _denials(lemmas, codes, names)
-    asks = "q" in codes or _QUESTION.search(codes) is not None
+    asks = "q" in codes or ("Q" in codes and _QUESTION.search(codes) is not None)
     if asks and len(_QUESTIONS.findall(codes)) > 1:
         names.add("f:questions>1")
     position = codes.find("R")
@@ -183,10 +246,10 @@ def _japanese_features(tokens: TokenizedText, names: set[str]) -> bool:
     return asks
 
 
-def _english_features(tokens: TokenizedText, names: set[str]) -> bool:
+def _english_features(found: Tokens, names: set[str]) -> bool:
     """English words, bigrams and a light negation scope (four words after a negator)."""
-    words = tokens.lemmas
-    names.update(tokens.names)
+    words = found[0]
+    names.update(found[2])
     if "advance" in words:
         # "Thanks in advance" closes a request; it thanks for nothing yet.
         names.difference_update(("w:thanks", "w:thank"))
@@ -211,13 +274,15 @@ def _text_features(text: str, language: str, names: set[str]) -> bool:
     if not text.strip():
         return False
     if language == "en":
-        return _english_features(tokenize_english(text), names)
-    return _japanese_features(tokenize(respell(unkatakana(text, is_dictionary_word))), names)
+        return _english_features(english_tokens(text), names)
+    return _japanese_features(tokens(respell(unkatakana(text, is_dictionary_word))), names)
 
 
 def clean_subject(subject: str) -> str:
     """The subject without reply and forward prefixes (``Re:``, ``Fwd:``, ``転送:``)."""
-    return _SUBJECT_NOISE.sub("", subject).strip()
+    # The pattern is anchored at the start: it can only match there, once.
+    noise = _SUBJECT_NOISE.match(subject)
+    return (subject[noise.end() :] if noise is not None else subject).strip()
 
 
 def extract(subject: str, body: str) -> MailFeatures:
@@ -231,9 +296,9 @@ def extract(subject: str, body: str) -> MailFeatures:
         names.update([f"g:{low[i : i + 2]}" for i in range(len(low) - 1)])
     if features.asks:
         names.add("f:ask")
-    for name, hit in cue_hits(names).items():
-        features.cues[name] = (hit.cue, hit.phrase)
-        if hit.negated:
+    for name, (cue, phrase, negated) in cue_hits(names).items():
+        features.cues[name] = (cue, phrase)
+        if negated:
             features.negated.add(name)
             names.add(f"c:{name}|NEG")
         else:
@@ -247,17 +312,16 @@ def extract(subject: str, body: str) -> MailFeatures:
         subject_language = language_of(subject)
         _text_features(subject.lower() if subject_language == "en" else subject,
                        subject_language, subject_names)  # fmt: skip
-        found = cue_hits(subject_names)
-        for name, hit in found.items():
-            if hit.cue.intent in ("ask", "angry"):
+        for name, (cue, phrase, negated) in cue_hits(subject_names).items():
+            if cue.intent in ("ask", "angry"):
                 continue
-            if hit.negated:
+            if negated:
                 names.add(f"{prefix}{name}|NEG")
                 if name not in features.cues:
                     features.negated.add(name)
             else:
                 names.add(f"{prefix}{name}")
-            features.cues.setdefault(name, (hit.cue, hit.phrase))
+            features.cues.setdefault(name, (cue, phrase))
     names.add(f"f:lang={language}")
     length = len(body)
     names.add("f:len<40" if length < 40 else ("f:len<200" if length < 200 else "f:len>=200"))

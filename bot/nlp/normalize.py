@@ -65,29 +65,49 @@ _HAS_CIRCLED: Final = re.compile("[" + "".join(chr(c) for c in _CIRCLED) + "]")
 _HAS_TILDE: Final = re.compile("[~～∼〰]")
 _HAS_DASH: Final = re.compile(r"\d[‐‑‒–—―−ー─━﹣-]")
 # Any of the three in one scan: on NFKC-stable text without them no step has anything to do.
-_HAS_ANY: Final = re.compile(f"{_HAS_CIRCLED.pattern}|{_HAS_TILDE.pattern}|{_HAS_DASH.pattern}")
+# Written as one character class and a condition on what follows (a digit must be followed by
+# a dash): a pattern that starts with a class lets the engine skip to the candidate characters,
+# while an alternation of classes is tried at every position.
+_CIRCLED_OR_TILDE: Final = _HAS_CIRCLED.pattern[1:-1] + _HAS_TILDE.pattern[1:-1]
+_HAS_ANY: Final = re.compile(
+    rf"[{_CIRCLED_OR_TILDE}\d](?:(?<=[{_CIRCLED_OR_TILDE}])|[‐‑‒–—―−ー─━﹣-])"
+)
 
 
 # Characters NFKC leaves alone and that never combine with what follows: ASCII, kana, the
 # long vowel mark, common CJK ideographs and Japanese punctuation. NFKC runs only on the
 # stretches between them (plus the character before, which a voiced mark may join).
 _NFKC_STABLE: Final = "\t\n\r\x20-\x7e\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3001\u3002\u3005\u300c-\u300f\u301c\u30fb"
-_NFKC_UNSTABLE_RUN: Final = re.compile(f"[{_NFKC_STABLE}]?[^{_NFKC_STABLE}]+")
+_NFKC_UNSTABLE_RUN: Final = re.compile(f"[^{_NFKC_STABLE}]+")
 
 
-def _nfkc_run(match: re.Match[str]) -> str:
-    return unicodedata.normalize("NFKC", match.group())
+def _nfkc_runs(text: str) -> str:
+    """NFKC applied to each maximal run of unstable characters together with the (stable)
+    character before it, which a voiced mark may join; the rest of ``text`` as it is."""
+    pieces = []
+    done = 0
+    for m in _NFKC_UNSTABLE_RUN.finditer(text):
+        start, end = m.span()
+        # Runs are maximal, so the character before one is stable and not in the last run.
+        start = start - 1 if start > 0 else 0
+        pieces.append(text[done:start])
+        pieces.append(unicodedata.normalize("NFKC", text[start:end]))
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def normalize(text: str) -> str:
     """Normalise ``text`` for matching and tokenising (see the module docstring)."""
     # Each step is skipped when a cheap scan shows it has nothing to do (the common case).
-    if unicodedata.is_normalized("NFKC", text) and not _HAS_ANY.search(text):
+    stable = unicodedata.is_normalized("NFKC", text)
+    if stable and not _HAS_ANY.search(text):
         return text
     if _HAS_CIRCLED.search(text):
         text = text.translate(_CIRCLED)
-    if not unicodedata.is_normalized("NFKC", text):
-        text = _NFKC_UNSTABLE_RUN.sub(_nfkc_run, text)
+        stable = unicodedata.is_normalized("NFKC", text)
+    if not stable:
+        text = _nfkc_runs(text)
     if _HAS_TILDE.search(text):
         text = text.translate(_TILDES)
     if _HAS_DASH.search(text):

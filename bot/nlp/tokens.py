@@ -178,42 +178,71 @@ def _analyse_nodes(text: str, lines: list[str]) -> list[Analysis]:
     return found
 
 
+Tokens = tuple[tuple[str, ...], str, tuple[str, ...], bool]
+_NO_TOKENS: Final[Tokens] = ((), "", (), False)
+
+
 def tokenize(text: str) -> TokenizedText:
     """Japanese (or mixed) ``text`` as lemmas and role codes; spaces dropped, ASCII lower-cased."""
+    return TokenizedText(*tokens(text))
+
+
+def tokens(text: str) -> Tokens:
+    """:func:`tokenize` as a plain tuple (the classifier's path: no named tuple to build)."""
     output = tagger().parse(text)
     if not output:
-        return TokenizedText((), "", ())
+        return _NO_TOKENS
     lines = output.split("\n")
+    analyses = _ANALYSES
     try:
-        found = list(map(_ANALYSES.__getitem__, lines))
+        # (Compiled, a comprehension indexes the dict directly; map would call its method.)
+        found = [analyses[line] for line in lines]
     except KeyError:
         found = _analyse_nodes(text, lines)
-    # zip transposes the analyses into columns in C.
+    # zip transposes the analyses (each of four fields) into columns in C.
     lemmas, codes, names, imperative = zip(*found, strict=True)
     joined = "".join(codes)
     if "S" in joined:
         # Spaces (only they have the code S) are dropped.
         found = [analysis for analysis in found if analysis is not _SPACE]
         if not found:
-            return TokenizedText((), "", ())
+            return _NO_TOKENS
         lemmas, codes, names, imperative = zip(*found, strict=True)
         joined = "".join(codes)
-    return TokenizedText(lemmas, joined, names, any(imperative))
+    return lemmas, joined, names, True in imperative
+
+
+# Token line → whether its entry has a lemma, for texts read as one known word.
+_WORDS: dict[str, bool] = {}
+_MAX_WORDS: Final = 5_000
 
 
 def is_dictionary_word(text: str) -> bool:
     """Whether the dictionary reads ``text`` as one word it knows (with a lemma)."""
-    nodes = tagger().parseToNodeList(text)
-    if len(nodes) != 1 or nodes[0].is_unk:
+    # One line is one token; unknown words' lines start with "U" (see _FORMAT).
+    line = tagger().parse(text)
+    if not line or "\n" in line or line.startswith("U"):
         return False
-    return _features(nodes[0])[1] not in ("", "*")
+    known = _WORDS.get(line)
+    if known is None:
+        nodes = tagger().parseToNodeList(text)
+        known = len(nodes) == 1 and not nodes[0].is_unk and _features(nodes[0])[1] not in ("", "*")
+        if len(_WORDS) < _MAX_WORDS:
+            _WORDS[line] = known
+    return known
 
 
 def tokenize_english(text: str) -> TokenizedText:
     """Latin-script ``text`` as lower-cased words, without the tagger (it adds nothing there)."""
+    return TokenizedText(*english_tokens(text))
+
+
+def english_tokens(text: str) -> Tokens:
+    """:func:`tokenize_english` as a plain tuple."""
     words = tuple(_ASCII_WORD.findall(text.lower()))
-    return TokenizedText(
+    return (
         words,
         "".join(["q" if w == "?" else "E" for w in words]),
         tuple([f"x:{w}" if w in ("?", "!") else f"w:{w}" for w in words]),
+        False,
     )
