@@ -393,6 +393,11 @@ def backoff(attempts: int) -> timedelta:
 
 # A handed-over entry is sent from memory only while this much of its lease is left.
 HANDED_MIN_LEASE = LEASE / 2
+# Any entry's SMTP conversation starts only while this much of its lease is left: an entry
+# queued behind slow sends could otherwise start after its lease ran out, when another worker
+# may have claimed it and sent it already. (One send, bounded by the SMTP and IMAP timeouts,
+# takes far less.)
+SEND_MIN_LEASE = LEASE / 4
 
 SentHook = Any  # async (conn, entries, now) -> None; records the replies on their tickets
 FailedHook = Any  # async (conn, entry, reason, now) -> None; hands the ticket to a human
@@ -400,7 +405,7 @@ FailedHook = Any  # async (conn, entry, reason, now) -> None; hands the ticket t
 
 @dataclass(frozen=True)
 class Attempt:
-    """How one delivery attempt ended: sent | already | retry | failed | gave_up."""
+    """How one delivery attempt ended: sent | already | retry | failed | gave_up | released."""
 
     entry: OutboxEntry
     result: str
@@ -464,6 +469,7 @@ class OutboxSender:
                 names.get(row.ticket_id),
                 row.subject,
                 row.body,
+                claimed_until=now + LEASE,
             )
             for row in rows
         ]
@@ -528,6 +534,9 @@ class OutboxSender:
             return {int(r.id): str(r.name) for r in rows}
 
     async def _attempt(self, entry: OutboxEntry) -> Attempt:
+        until = entry.claimed_until
+        if until is not None and until - self.clock.now() < SEND_MIN_LEASE:
+            return Attempt(entry, "released", "lease nearly over before its turn to send")
         try:
             # Claimed before: the last holder may have died after the server accepted it.
             if entry.attempts > 1 and await self.transport.already_delivered(entry):
@@ -569,10 +578,21 @@ class OutboxSender:
                 entry = a.entry
                 if a.result in ("sent", "already"):
                     continue
-                if a.result == "retry":
+                # Only while this worker still holds it: past its lease another may have it.
+                held = (
+                    (outbox.c.id == entry.id)
+                    & (outbox.c.claimed_by == self.worker)
+                    & (outbox.c.state == "pending")
+                )
+                if a.result == "released":
+                    # Not attempted: due again at once, for whoever claims it next.
+                    await conn.execute(
+                        update(outbox).where(held).values(claimed_by=None, claimed_until=None)
+                    )
+                elif a.result == "retry":
                     await conn.execute(
                         update(outbox)
-                        .where(outbox.c.id == entry.id, outbox.c.claimed_by == self.worker)
+                        .where(held)
                         .values(
                             not_before=now + backoff(entry.attempts),
                             last_error=a.error,
@@ -582,14 +602,16 @@ class OutboxSender:
                     )
                 else:
                     reason = a.error or "refused"
-                    await conn.execute(
+                    failed = await conn.execute(
                         update(outbox)
-                        .where(outbox.c.id == entry.id)
+                        .where(held)
                         .values(
                             state="failed", last_error=reason, claimed_by=None, claimed_until=None
                         )
+                        .returning(outbox.c.id)
                     )
-                    await self.on_failed(conn, entry, reason, now)
+                    if failed.first() is not None:
+                        await self.on_failed(conn, entry, reason, now)
         for a in attempts:
             entry = a.entry
             if a.result == "already":
@@ -605,6 +627,8 @@ class OutboxSender:
                         message_id=entry.message_id,
                     )
                 )
+            elif a.result == "released":
+                log.info(kv("outbox.released", entry=entry.id, reason=a.error))
             elif a.result == "retry":
                 log.info(
                     kv(

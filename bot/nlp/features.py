@@ -158,26 +158,30 @@ def _denials(lemmas: tuple[str, ...], codes: str, names: set[str]) -> None:
 # thousand recur in every mail, and a look-up costs less than building and hashing the name.
 _BIGRAMS: dict[str, dict[str, str]] = {}
 _PREDICATES: dict[str, dict[str, str]] = {}
+# Names kept per table, counted over all its inner tables: a few first lemmas followed by
+# ever new words (order numbers, names) must not grow a long-running process without end.
+_NAMED_SIZES: dict[str, int] = {"w": 0, "p": 0}
 _MAX_NAMED: Final = 20_000
 
 
-def _named(table: dict[str, dict[str, str]], first: str, second: str, name: str) -> str:
+def _named(table: dict[str, dict[str, str]], kind: str, first: str, second: str, name: str) -> str:
     """Keep ``name`` for (``first``, ``second``) while the table has room; return it."""
-    if len(table) < _MAX_NAMED:
+    if _NAMED_SIZES[kind] < _MAX_NAMED:
         table.setdefault(first, {})[second] = name
+        _NAMED_SIZES[kind] += 1
     return name
 
 
 def _bigram(a: str, b: str) -> str:
     known = _BIGRAMS.get(a)
     name = known.get(b) if known is not None else None
-    return name if name is not None else _named(_BIGRAMS, a, b, f"w:{a}_{b}")
+    return name if name is not None else _named(_BIGRAMS, "w", a, b, f"w:{a}_{b}")
 
 
 def _predicate(lemma: str, flag: str) -> str:
     known = _PREDICATES.get(lemma)
     name = known.get(flag) if known is not None else None
-    return name if name is not None else _named(_PREDICATES, lemma, flag, f"p:{lemma}|{flag}")
+    return name if name is not None else _named(_PREDICATES, "p", lemma, flag, f"p:{lemma}|{flag}")
 
 
 def _head_spans(codes: str) -> list[tuple[int, int]]:

@@ -6,12 +6,13 @@ process dies, and nothing goes out twice.
 """
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.clock import ManualClock, SystemClock
-from bot.mail.outbox import HANDED_MIN_LEASE, LEASE
+from bot.mail.outbox import HANDED_MIN_LEASE, LEASE, OutboxSender
 from bot.store.schema import messages, outbox
 from tests.mailfactory import buyer_mail
 from tests.pipeline.test_pipeline import WHEN, deliver, desk_with_orders
@@ -122,4 +123,64 @@ async def test_the_running_desk_answers_each_mail_once_and_holds_nothing_after(
         assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
     finally:
         stop.set()
+        await desk.close()
+
+
+class _HeldTransport:
+    """Delivers through ``inner``, but the first delivery waits for ``gate`` (a slow send)."""
+
+    def __init__(self, inner, gate: asyncio.Event, log: list[tuple[str, int]], name: str):  # type: ignore[no-untyped-def]
+        self.inner, self.gate, self.log, self.name = inner, gate, log, name
+
+    async def deliver(self, entry) -> None:  # type: ignore[no-untyped-def]
+        if not self.log:
+            await self.gate.wait()
+        self.log.append((self.name, entry.id))
+        await self.inner.deliver(entry)
+
+    async def already_delivered(self, entry) -> bool:  # type: ignore[no-untyped-def]
+        return bool(await self.inner.already_delivered(entry))
+
+
+async def test_an_entry_whose_lease_runs_low_while_queued_is_released_not_sent(
+    db_url, make_settings, clock: ManualClock, tmp_path: Path
+) -> None:
+    """Queued behind a slow send until its lease is nearly over, a reply is given back to the
+    store instead of sent: another worker may claim it from then on, and it must go out once."""
+    settings = make_settings(db_url)
+    desk = await desk_with_orders(settings, clock, tmp_path)
+    try:
+        for n in (1, 2):
+            deliver(settings, str(n), buyer_mail(WHEN, message_id=f"<q{n}@buyer.example.jp>"))
+        await desk.ingest_once()
+        assert desk.pipeline is not None and desk.sender is not None
+        results = await desk.pipeline.process_batch(await desk.pipeline.claim(), hand_over=True)
+        entries = [r.entry for r in results if r.entry is not None]
+        assert len(entries) == 2
+        sender = desk.sender
+        inner = sender.transport
+        gate, log = asyncio.Event(), []
+        sender.transport = _HeldTransport(inner, gate, log, "own")
+        sender.concurrency = 1  # the second waits for the first's turn
+        sending = asyncio.create_task(sender.send_claimed(entries))
+        await asyncio.sleep(0.05)
+        clock.advance(LEASE - timedelta(minutes=1))  # the first send is slow
+        gate.set()
+        assert await sending == 1
+        first, second = entries
+        assert log == [("own", first.id)]
+        row = await _outbox_row(desk, second.id)
+        assert (row.state, row.claimed_by) == ("pending", None)
+        other = OutboxSender(
+            desk.store,
+            _HeldTransport(inner, gate, log, "other"),
+            clock,
+            worker="other",
+            on_sent=sender.on_sent,
+            on_failed=sender.on_failed,
+        )
+        assert await other.send_due() == 1
+        assert sorted(log) == sorted([("own", first.id), ("other", second.id)])
+        assert (await _outbox_row(desk, second.id)).state == "sent"
+    finally:
         await desk.close()
