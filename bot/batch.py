@@ -30,7 +30,7 @@ from bot.orders import Order, get_orders, orders_of_buyers
 from bot.router import HandlerContext, Router, TicketView
 from bot.store.schema import decisions, messages, outbox, raw_mails, slack_threads, tickets
 from bot.store.slack_queue import queue_ticket
-from bot.store.sql import insert_many, rows_by_id
+from bot.store.sql import IDS_PER_STATEMENT, insert_many, rows_by_id
 from bot.templates import Renderer
 from bot.threads import ThreadKeys, TicketFacts, TicketIndex
 
@@ -73,17 +73,29 @@ _UPDATE_TICKET = (
     .where(tickets.c.id == bindparam("tid"))
     .values({c: bindparam(f"b_{c}") for c in _TICKET_CHANGES})
 )
-FINISH_RAW = (
-    update(raw_mails)
-    .where(raw_mails.c.id == bindparam("rid"))
-    .values(
-        state=bindparam("b_state"),
-        error=bindparam("b_error"),
-        processed_at=bindparam("b_now"),
-        claimed_by=None,
-        claimed_until=None,
-    )
-)
+
+
+async def finish_raws(conn: AsyncConnection, states: list[dict[str, Any]], now: datetime) -> None:
+    """Record how each raw mail ended (``rid``, ``state``, ``error``) and release its claim.
+
+    Mails that ended alike (nearly all of a batch: done, no error) share one UPDATE by id.
+    """
+    alike: dict[tuple[str, str | None], list[int]] = {}
+    for r in states:
+        alike.setdefault((r["state"], r["error"]), []).append(r["rid"])
+    for (state, error), ids in alike.items():
+        for start in range(0, len(ids), IDS_PER_STATEMENT):
+            await conn.execute(
+                update(raw_mails)
+                .where(raw_mails.c.id.in_(ids[start : start + IDS_PER_STATEMENT]))
+                .values(
+                    state=state,
+                    error=error,
+                    processed_at=now,
+                    claimed_by=None,
+                    claimed_until=None,
+                )
+            )
 
 
 def _jsonable(nlu: Understanding) -> dict[str, Any]:
@@ -535,13 +547,7 @@ class Decider:
             else {}
         )
         # Written first: on SQLite this takes the write lock that insert_many relies on.
-        await conn.execute(
-            FINISH_RAW,
-            [
-                {"rid": r["rid"], "b_state": r["state"], "b_error": r["error"], "b_now": now}
-                for r in writes.raw_states
-            ],
-        )
+        await finish_raws(conn, writes.raw_states, now)
         new = [t for t in facts.tickets.values() if t.new]
         real: dict[int, int] = {t.key: t.key for t in facts.tickets.values() if not t.new}
         inserted = await insert_many(conn, tickets, [t.values for t in new])

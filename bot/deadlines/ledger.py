@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import DeadlineSettings
 from bot.deadlines.calendar import due_at
 from bot.store.schema import deadlines, reminders
-from bot.store.sql import insert_many
+from bot.store.sql import IDS_PER_STATEMENT, insert_many
 
 BREACH = 0  # the rung of the ladder that fires at the due time itself
 CLOSE_REASONS = ("replied_bot", "replied_agent", "no_reply_needed", "closed")
@@ -104,37 +104,39 @@ async def close_deadlines(
 async def close_deadlines_of(
     conn: AsyncConnection, reasons: Mapping[int, str], *, now: datetime
 ) -> int:
-    """Close the open deadlines of several tickets at once, each with its own reason."""
+    """Close the open deadlines of several tickets at once, each with its own reason.
+
+    One UPDATE ... RETURNING per distinct reason (a batch of sent replies has one or two)
+    closes the deadlines and names them, then one UPDATE cancels their pending reminders.
+    """
     if not reasons:
         return 0
-    open_rows = (
-        await conn.execute(
-            select(deadlines.c.id, deadlines.c.ticket_id).where(
-                deadlines.c.ticket_id.in_(set(reasons)), deadlines.c.closed_at.is_(None)
+    by_reason: dict[str, list[int]] = {}
+    for ticket_id, reason in reasons.items():
+        by_reason.setdefault(reason, []).append(ticket_id)
+    closed: list[int] = []
+    for reason, ticket_ids in by_reason.items():
+        for start in range(0, len(ticket_ids), IDS_PER_STATEMENT):
+            result = await conn.execute(
+                update(deadlines)
+                .where(
+                    deadlines.c.ticket_id.in_(ticket_ids[start : start + IDS_PER_STATEMENT]),
+                    deadlines.c.closed_at.is_(None),
+                )
+                .values(closed_at=now, close_reason=reason)
+                .returning(deadlines.c.id)
             )
+            closed.extend(int(i) for i in result.scalars())
+    for start in range(0, len(closed), IDS_PER_STATEMENT):
+        await conn.execute(
+            update(reminders)
+            .where(
+                reminders.c.deadline_id.in_(closed[start : start + IDS_PER_STATEMENT]),
+                reminders.c.state == "pending",
+            )
+            .values(state="cancelled", claimed_by=None, claimed_until=None)
         )
-    ).all()
-    if not open_rows:
-        return 0
-    await conn.execute(
-        _CLOSE,
-        [{"did": r.id, "b_at": now, "b_reason": reasons[r.ticket_id]} for r in open_rows],
-    )
-    await conn.execute(
-        update(reminders)
-        .where(
-            reminders.c.deadline_id.in_([r.id for r in open_rows]), reminders.c.state == "pending"
-        )
-        .values(state="cancelled", claimed_by=None, claimed_until=None)
-    )
-    return len(open_rows)
-
-
-_CLOSE = (
-    update(deadlines)
-    .where(deadlines.c.id == bindparam("did"), deadlines.c.closed_at.is_(None))
-    .values(closed_at=bindparam("b_at"), close_reason=bindparam("b_reason"))
-)
+    return len(closed)
 
 
 async def earliest_open_deadline(conn: AsyncConnection, ticket_id: int) -> Any | None:
