@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.deadlines import close_deadlines, earliest_open_deadline
+from bot.deadlines.ledger import close_deadlines_of
 from bot.store import Store
 from bot.store.schema import reminders
 from tests.deadlines.helpers import deadline_row, open_ticket, reminder_states
@@ -73,3 +74,26 @@ async def test_the_earliest_open_deadline_is_the_one_the_card_shows(
         nothing = await earliest_open_deadline(conn, ticket_id + 1000)
     assert shown is not None and shown.id == first
     assert nothing is None
+
+
+async def test_closing_several_tickets_gives_each_its_own_reason_and_leaves_others_open(
+    store: Store, clock: ManualClock, make_settings
+) -> None:
+    settings = make_settings("unused")
+    bot_ticket, bot_first = await open_ticket(store, settings, clock.now())
+    agent_ticket, agent_first = await open_ticket(store, settings, clock.now())
+    other_ticket, other_first = await open_ticket(store, settings, clock.now())
+    clock.advance(timedelta(minutes=5))
+    async with store.begin() as conn:
+        closed = await close_deadlines_of(
+            conn, {bot_ticket: "replied_bot", agent_ticket: "replied_agent"}, now=clock.now()
+        )
+    assert closed == 2
+    for deadline_id, reason in ((bot_first, "replied_bot"), (agent_first, "replied_agent")):
+        row = await deadline_row(store, deadline_id)
+        assert (row.closed_at, row.close_reason) == (clock.now(), reason)
+        assert set((await reminder_states(store, deadline_id)).values()) == {"cancelled"}
+    untouched = await deadline_row(store, other_first)
+    assert (untouched.closed_at, untouched.close_reason) == (None, None)
+    assert set((await reminder_states(store, other_first)).values()) == {"pending"}
+    assert other_ticket not in (bot_ticket, agent_ticket)

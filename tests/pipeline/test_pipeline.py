@@ -156,7 +156,19 @@ async def test_same_message_delivered_twice_is_one_message(
                 == 1
             )
             states = sorted((await conn.execute(select(raw_mails.c.state))).scalars().all())
+            finished = (
+                await conn.execute(
+                    select(
+                        raw_mails.c.processed_at,
+                        raw_mails.c.error,
+                        raw_mails.c.claimed_by,
+                        raw_mails.c.claimed_until,
+                    )
+                )
+            ).all()
         assert states == ["done", "duplicate"]
+        # Both were finished in the batch's transaction, at its time, and released.
+        assert [tuple(r) for r in finished] == [(clock.now(), None, None, None)] * 2
     finally:
         await desk.close()
 
