@@ -212,7 +212,8 @@ def tokens(text: str) -> Tokens:
             return _NO_TOKENS
         lemmas, codes, names, imperative = zip(*found, strict=True)
         joined = "".join(codes)
-    return lemmas, joined, names, True in imperative
+    # any() tests each bool by identity; "True in" would compare each with True.
+    return lemmas, joined, names, any(imperative)
 
 
 # Token line → whether its entry has a lemma, for texts read as one known word.
