@@ -391,13 +391,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-# A handed-over entry is sent from memory only while this much of its lease is left.
-HANDED_MIN_LEASE = LEASE / 2
-# Any entry's SMTP conversation starts only while this much of its lease is left: an entry
-# queued behind slow sends could otherwise start after its lease ran out, when another worker
-# may have claimed it and sent it already. (One send, bounded by the SMTP and IMAP timeouts,
-# takes far less.)
-SEND_MIN_LEASE = LEASE / 4
+# An entry's SMTP conversation starts only while more than this much of its lease is left,
+# whether it was claimed or handed over in memory: one queued behind slow sends, or handed
+# over long ago, could otherwise start after its lease ran out, when another worker may have
+# claimed it and sent it already. (One send, bounded by the SMTP and IMAP timeouts, takes far
+# less.) Otherwise it is released unsent, due again at once.
+MIN_LEASE_TO_SEND = LEASE / 2
 
 SentHook = Any  # async (conn, entries, now) -> None; records the replies on their tickets
 FailedHook = Any  # async (conn, entry, reason, now) -> None; hands the ticket to a human
@@ -478,21 +477,11 @@ class OutboxSender:
     async def send_claimed(self, entries: Sequence[OutboxEntry]) -> int:
         """Deliver entries this worker already holds (written claimed, handed over in memory).
 
-        An entry whose lease is close to running out is not sent from memory (the store may
-        soon give it to another worker): it is released, and the next claim takes it from the
-        store as usual, with the check for a copy that already left.
+        Like any claimed entry, one whose lease is close to running out is released instead
+        of sent (see :data:`MIN_LEASE_TO_SEND`); the next claim takes it from the store, with
+        the check for a copy that already left.
         """
-        now = self.clock.now()
-        fresh = [
-            e
-            for e in entries
-            if e.claimed_until is not None and e.claimed_until - now > HANDED_MIN_LEASE
-        ]
-        kept = {e.id for e in fresh}
-        stale = [e for e in entries if e.id not in kept]
-        if stale:
-            await self.release(stale)
-        return await self._deliver(fresh) if fresh else 0
+        return await self._deliver(list(entries)) if entries else 0
 
     async def release(self, entries: Sequence[OutboxEntry]) -> None:
         """Give entries this worker holds back to the store unsent (due again at once)."""
@@ -535,7 +524,7 @@ class OutboxSender:
 
     async def _attempt(self, entry: OutboxEntry) -> Attempt:
         until = entry.claimed_until
-        if until is not None and until - self.clock.now() < SEND_MIN_LEASE:
+        if until is not None and until - self.clock.now() <= MIN_LEASE_TO_SEND:
             return Attempt(entry, "released", "lease nearly over before its turn to send")
         try:
             # Claimed before: the last holder may have died after the server accepted it.

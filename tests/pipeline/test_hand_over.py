@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.clock import ManualClock, SystemClock
-from bot.mail.outbox import HANDED_MIN_LEASE, LEASE, OutboxSender
+from bot.mail.outbox import LEASE, MIN_LEASE_TO_SEND, OutboxSender
 from bot.store.schema import messages, outbox
 from tests.mailfactory import buyer_mail
 from tests.pipeline.test_pipeline import WHEN, deliver, desk_with_orders
@@ -67,7 +67,7 @@ async def test_a_reply_handed_over_too_long_ago_goes_back_to_the_store(
         assert desk.pipeline is not None and desk.sender is not None
         (result,) = await desk.pipeline.process_batch(await desk.pipeline.claim(), hand_over=True)
         assert result.entry is not None
-        clock.advance(LEASE - HANDED_MIN_LEASE)
+        clock.advance(LEASE - MIN_LEASE_TO_SEND)
         # Its lease is half gone: not sent from memory, given back instead.
         assert await desk.sender.send_claimed([result.entry]) == 0
         released = await _outbox_row(desk, result.entry.id)
