@@ -38,24 +38,11 @@ sys.path.insert(0, str(HERE.parents[1]))  # the repository, for bot.intents
 import composed  # noqa: E402
 import wrappers  # noqa: E402
 
+from bot.intents import CORPUS_TAGS  # noqa: E402
 from bot.intents import INTENTS as ALL_INTENTS  # noqa: E402
 
 INTENTS = set(ALL_INTENTS)
-TAGS = {
-    "keigo",
-    "casual",
-    "english",
-    "halfwidth",
-    "typo",
-    "multi",
-    "quoted",
-    "signature",
-    "relay",
-    "phone",
-    "long",
-    "question_in_thanks",
-    "negation",
-}
+TAGS = set(CORPUS_TAGS)
 FLAGS = {"angry", "hw", "noq", "nos", "nor", "amb"}
 
 

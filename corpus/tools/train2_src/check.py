@@ -14,25 +14,12 @@ from collections import Counter
 from pathlib import Path
 
 from bot.carriers import check_digit_ok
+from bot.intents import CORPUS_TAGS
 from bot.intents import INTENTS as ALL_INTENTS
 
 PATH = Path(__file__).resolve().parents[2] / "train2.jsonl"
 INTENTS = set(ALL_INTENTS)
-TAGS = {
-    "keigo",
-    "casual",
-    "english",
-    "halfwidth",
-    "typo",
-    "multi",
-    "quoted",
-    "signature",
-    "relay",
-    "phone",
-    "long",
-    "question_in_thanks",
-    "negation",
-}
+TAGS = set(CORPUS_TAGS)
 KEYS = {"id", "subject", "body", "intent", "also", "angry", "tags"}
 REQUIRED = {"id", "subject", "body", "intent", "angry"}
 HALFWIDTH = re.compile(r"[\uff61-\uff9f]")

@@ -20,24 +20,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent.parent / "train3.jsonl"
+sys.path.insert(0, str(HERE.parents[2]))  # the repository, for bot.intents
+
+from bot.intents import CORPUS_TAGS  # noqa: E402
+
 HALFWIDTH = re.compile(r"[\uff61-\uff9f]")
 LATIN = re.compile(r"[A-Za-z]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
-TAG_ORDER = [
-    "keigo",
-    "casual",
-    "english",
-    "halfwidth",
-    "typo",
-    "multi",
-    "quoted",
-    "signature",
-    "relay",
-    "phone",
-    "long",
-    "question_in_thanks",
-    "negation",
-]
+TAG_ORDER = list(CORPUS_TAGS)
 
 
 def is_english(text: str) -> bool:

@@ -13,26 +13,11 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 from bot.carriers import check_digit_ok  # noqa: E402
+from bot.intents import CORPUS_TAGS  # noqa: E402
 from bot.intents import INTENTS as ALL_INTENTS  # noqa: E402
 
 INTENTS = set(ALL_INTENTS)
-TAGS = set(
-    [
-        "keigo",
-        "casual",
-        "english",
-        "halfwidth",
-        "typo",
-        "multi",
-        "quoted",
-        "signature",
-        "relay",
-        "phone",
-        "long",
-        "question_in_thanks",
-        "negation",
-    ]
-)
+TAGS = set(CORPUS_TAGS)
 KEYS_REQUIRED = {"id", "subject", "body", "intent", "angry"}
 KEYS_ALLOWED = KEYS_REQUIRED | {"also", "tags"}
 TWELVE = re.compile(r"(?<![\d-])(\d{4}-?\d{4}-?\d{4})(?![\d-])")

@@ -38,37 +38,12 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE.parent.parent / "train4.jsonl"
 sys.path.insert(0, str(HERE.parents[2]))  # the repository, for bot.intents
 
-from bot.intents import INTENTS  # noqa: E402
+from bot.intents import CORPUS_TAGS, INTENTS  # noqa: E402
 
-HAND_TAGS = {
-    "keigo",
-    "casual",
-    "typo",
-    "multi",
-    "quoted",
-    "signature",
-    "relay",
-    "phone",
-    "question_in_thanks",
-    "negation",
-}
-TAG_ORDER = [
-    "keigo",
-    "casual",
-    "english",
-    "halfwidth",
-    "typo",
-    "multi",
-    "quoted",
-    "signature",
-    "relay",
-    "phone",
-    "long",
-    "question_in_thanks",
-    "negation",
-]
+TAG_ORDER = list(CORPUS_TAGS)
 # Derived tags may also be written in a header, as a claim the builder checks.
 DERIVED_TAGS = {"english", "halfwidth", "long"}
+HAND_TAGS = set(CORPUS_TAGS) - DERIVED_TAGS
 FLAGS = {"!", "hw", "+q", "+s", "+r", "amb"}
 LONG_CHARS = 200
 PROBLEMS: list[str] = []  # failed claims, reported together
