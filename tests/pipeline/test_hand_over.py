@@ -23,17 +23,22 @@ async def _outbox_row(desk, entry_id: int):  # type: ignore[no-untyped-def]
         return (await conn.execute(select(outbox).where(outbox.c.id == entry_id))).one()
 
 
+async def _decide(desk, settings, *message_ids: str, hand_over: bool = True):  # type: ignore[no-untyped-def]
+    """Deliver one buyer mail per Message-ID, read them in and decide them as one batch."""
+    for n, message_id in enumerate(message_ids):
+        deliver(settings, str(n), buyer_mail(WHEN, message_id=message_id))
+    await desk.ingest_once()
+    assert desk.pipeline is not None and desk.sender is not None
+    return await desk.pipeline.process_batch(await desk.pipeline.claim(), hand_over=hand_over)
+
+
 async def test_a_handed_over_reply_is_stored_claimed_and_sent_once(
     db_url, make_settings, clock: ManualClock, tmp_path: Path
 ) -> None:
     settings = make_settings(db_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:
-        deliver(settings, "1", buyer_mail(WHEN, message_id="<h1@buyer.example.jp>"))
-        await desk.ingest_once()
-        assert desk.pipeline is not None and desk.sender is not None
-        rows = await desk.pipeline.claim()
-        (result,) = await desk.pipeline.process_batch(rows, hand_over=True)
+        (result,) = await _decide(desk, settings, "<h1@buyer.example.jp>")
         entry = result.entry
         assert entry is not None and entry.id == result.outbox_id
         assert entry.mailbox == "test" and entry.attempts == 1
@@ -62,10 +67,7 @@ async def test_a_reply_handed_over_too_long_ago_goes_back_to_the_store(
     settings = make_settings(db_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:
-        deliver(settings, "1", buyer_mail(WHEN, message_id="<h2@buyer.example.jp>"))
-        await desk.ingest_once()
-        assert desk.pipeline is not None and desk.sender is not None
-        (result,) = await desk.pipeline.process_batch(await desk.pipeline.claim(), hand_over=True)
+        (result,) = await _decide(desk, settings, "<h2@buyer.example.jp>")
         assert result.entry is not None
         clock.advance(LEASE - MIN_LEASE_TO_SEND)
         # Its lease is half gone: not sent from memory, given back instead.
@@ -88,10 +90,7 @@ async def test_without_hand_over_the_replies_wait_unclaimed(
     settings = make_settings(db_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:
-        deliver(settings, "1", buyer_mail(WHEN, message_id="<h3@buyer.example.jp>"))
-        await desk.ingest_once()
-        assert desk.pipeline is not None
-        (result,) = await desk.pipeline.process_batch(await desk.pipeline.claim())
+        (result,) = await _decide(desk, settings, "<h3@buyer.example.jp>", hand_over=False)
         assert result.entry is None and result.outbox_id is not None
         stored = await _outbox_row(desk, result.outbox_id)
         assert (stored.claimed_by, stored.attempts) == (None, 0)
@@ -150,11 +149,7 @@ async def test_an_entry_whose_lease_runs_low_while_queued_is_released_not_sent(
     settings = make_settings(db_url)
     desk = await desk_with_orders(settings, clock, tmp_path)
     try:
-        for n in (1, 2):
-            deliver(settings, str(n), buyer_mail(WHEN, message_id=f"<q{n}@buyer.example.jp>"))
-        await desk.ingest_once()
-        assert desk.pipeline is not None and desk.sender is not None
-        results = await desk.pipeline.process_batch(await desk.pipeline.claim(), hand_over=True)
+        results = await _decide(desk, settings, "<q1@buyer.example.jp>", "<q2@buyer.example.jp>")
         entries = [r.entry for r in results if r.entry is not None]
         assert len(entries) == 2
         sender = desk.sender
