@@ -11,7 +11,7 @@ modules can be compiled (``make native``, :mod:`bot.nlp.native`); the sources ru
 
 from bot.nlp import native
 
-# A current compiled build of the hot modules (``python -m bot.nlp.native``) loads instead of
+# A current compiled build of the hot modules (``python -m bot.nlp.build_native``) loads instead of
 # their sources; without one, or with any source changed since, the sources load.
 native.enable(__path__)
 

@@ -49,10 +49,6 @@ def suffix() -> str:
     return importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _module_file(name: str) -> Path | None:
     """The source file of a ``bot.…`` module (a package's ``__init__.py``), if there is one."""
     base = ROOT.joinpath(*name.split("."))
@@ -62,32 +58,32 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-def sources() -> list[Path]:
-    """The compiled modules' sources and every ``bot`` module they import, transitively.
+def _source_digests() -> dict[str, str]:
+    """Path (from the repository) → SHA-256 of the compiled modules' sources and of every
+    ``bot`` module they import, transitively; each file read once.
 
     mypyc compiles a module against the types of what it imports, so a change in any of
     them makes the build stale.
     """
     pending = [f"bot.nlp.{name}" for name in COMPILED] + ["bot", "bot.nlp"]
-    found: dict[str, Path] = {}
+    seen: set[str] = set()
+    digests: dict[str, str] = {}
     while pending:
         name = pending.pop()
-        if name in found:
+        if name in seen:
             continue
+        seen.add(name)
         path = _module_file(name)
         if path is None:
             continue
-        found[name] = path
-        pending += _IMPORT.findall(path.read_text(encoding="utf-8"))
-    return sorted(found.values())
+        data = path.read_bytes()
+        digests[str(path.relative_to(ROOT))] = hashlib.sha256(data).hexdigest()
+        pending += _IMPORT.findall(data.decode("utf-8"))
+    return dict(sorted(digests.items()))
 
 
 def manifest() -> dict[str, Any]:
-    return {
-        "python": suffix(),
-        "modules": list(COMPILED),
-        "sources": {str(p.relative_to(ROOT)): _digest(p) for p in sources()},
-    }
+    return {"python": suffix(), "modules": list(COMPILED), "sources": _source_digests()}
 
 
 def current() -> bool:
@@ -98,15 +94,9 @@ def current() -> bool:
         return False
     if built.get("python") != suffix() or built.get("modules") != list(COMPILED):
         return False
-    recorded = built.get("sources")
-    if not isinstance(recorded, dict):
-        return False
     try:
         # The recorded files must all be unchanged, and no new dependency may have appeared.
-        now = {str(p.relative_to(ROOT)) for p in sources()}
-        return now == recorded.keys() and all(
-            _digest(ROOT / name) == digest for name, digest in recorded.items()
-        )
+        return bool(built.get("sources") == _source_digests())
     except OSError:
         return False
 
