@@ -1,7 +1,7 @@
-"""Check corpus/train4.jsonl against the mix in corpus/GUIDELINES.md and list it for rereading.
+"""Check corpus/trainN.jsonl against the mix in corpus/GUIDELINES.md and list it for rereading.
 
-PYTHONPATH=. /work/main/.venv/bin/python corpus/tools/train4_src/check.py          # figures
-PYTHONPATH=. /work/main/.venv/bin/python corpus/tools/train4_src/check.py INTENT   # reread one intent
+PYTHONPATH=. .venv/bin/python corpus/tools/written_check.py train4          # figures
+PYTHONPATH=. .venv/bin/python corpus/tools/written_check.py train4 INTENT   # reread one intent
 """
 
 from __future__ import annotations
@@ -11,17 +11,20 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[2]))
+TOOLS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TOOLS.parents[1]))
 
 from bot.intents import INTENTS  # noqa: E402
 
-FILE = HERE.parent.parent / "train4.jsonl"
 WANTED_TAGS = ["quoted", "signature", "halfwidth", "multi", "question_in_thanks", "negation"]
 
 
 def main(argv: list[str]) -> int:
-    records = [json.loads(line) for line in FILE.read_text(encoding="utf-8").splitlines()]
+    if not argv:
+        print("usage: written_check.py trainN [INTENT ... [-a]]", file=sys.stderr)
+        return 2
+    path = TOOLS.parent / f"{argv.pop(0)}.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     if argv:
         for r in records:
             if r["intent"] in argv or (set(r.get("also", [])) & set(argv) and "-a" in argv):

@@ -1,6 +1,7 @@
-"""Assemble corpus/train4.jsonl from the hand-written messages in this folder.
+"""Assemble corpus/trainN.jsonl from the hand-written messages in corpus/tools/trainN_src/.
 
-Every ``*.txt`` file here holds messages separated by header lines::
+Used for train4.jsonl and every later writer's file. Every ``*.txt`` file of the source folder
+holds messages separated by header lines::
 
     %% intent[+also[+also]] [!] [tag ...] [hw] [+q] [+s] [+r]
     subject (a lone ``~`` stands for an empty subject)
@@ -19,10 +20,10 @@ Every ``*.txt`` file here holds messages separated by header lines::
   ``{sei}`` (a fictional buyer) are filled per message with made-up values; a placeholder
   used twice in one message gets the same value.
 
-Output order and every filled value come from fixed seeds, so the file is rebuilt byte for
-byte. Run from the repository root::
+Output order and every filled value come from fixed seeds (derived from N), so the file is
+rebuilt byte for byte; ids are ``tN-0001``…. Run from the repository root::
 
-    PYTHONPATH=. /work/main/.venv/bin/python corpus/tools/train4_src/build.py
+    PYTHONPATH=. .venv/bin/python corpus/tools/written.py train4
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE.parent.parent / "train4.jsonl"
-sys.path.insert(0, str(HERE.parents[2]))  # the repository, for bot.intents
+TOOLS = Path(__file__).resolve().parent
+CORPUS = TOOLS.parent
+sys.path.insert(0, str(TOOLS.parents[1]))  # the repository, for bot.intents
 
 from bot.intents import CORPUS_TAGS, INTENTS  # noqa: E402
 
@@ -341,31 +342,38 @@ def render(block: dict[str, object], rng: random.Random) -> dict[str, object]:
     return record
 
 
-def build() -> list[dict[str, object]]:
+def build(name: str) -> list[dict[str, object]]:
+    """The records of corpus/NAME.jsonl, from corpus/tools/NAME_src/*.txt."""
+    number = int(name.removeprefix("train"))
+    prefix = f"t{number}"
     blocks: list[dict[str, object]] = []
-    for path in sorted(HERE.glob("*.txt")):
+    for path in sorted((TOOLS / f"{name}_src").glob("*.txt")):
         blocks.extend(parse(path))
     records = []
     for block in blocks:
-        rng = random.Random(f"t4|{block['file']}|{block['subject']}|{block['body']}")
+        rng = random.Random(f"{prefix}|{block['file']}|{block['subject']}|{block['body']}")
         records.append(render(block, rng))
-    random.Random(4004).shuffle(records)
+    random.Random(number * 1001).shuffle(records)
     for index, record in enumerate(records, 1):
-        record["id"] = f"t4-{index:04d}"
+        record["id"] = f"{prefix}-{index:04d}"
     return records
 
 
-def main() -> int:
-    records = build()
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or not re.fullmatch(r"train\d+", argv[0]):
+        print("usage: written.py trainN   (reads corpus/tools/trainN_src/*.txt)", file=sys.stderr)
+        return 2
+    records = build(argv[0])
     if PROBLEMS:
         print("\n".join(PROBLEMS), file=sys.stderr)
         return 1
-    with OUT.open("w", encoding="utf-8") as out:
+    out_path = CORPUS / f"{argv[0]}.jsonl"
+    with out_path.open("w", encoding="utf-8") as out:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"wrote {len(records)} messages to {OUT}")
+    print(f"wrote {len(records)} messages to {out_path}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
