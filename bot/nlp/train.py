@@ -50,11 +50,12 @@ from bot.nlp.evaluate import EvalReport, score
 from bot.nlp.model import MODEL_PATH, IntentModel, Thresholds, model_to_json
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
-TRAIN_PATHS = (
-    CORPUS_DIR / "train.jsonl",
-    CORPUS_DIR / "train2.jsonl",
-    CORPUS_DIR / "train3.jsonl",
-    CORPUS_DIR / "train4.jsonl",
+# One file per writer: train.jsonl, train2.jsonl, train3.jsonl, … (never dev.jsonl).
+TRAIN_PATHS = tuple(
+    sorted(
+        CORPUS_DIR.glob("train*.jsonl"),
+        key=lambda p: int(p.stem.removeprefix("train") or 1),
+    )
 )
 FOLDS = 5
 SEED = 20261127
