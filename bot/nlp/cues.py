@@ -50,14 +50,16 @@ CUES: Final[tuple[Cue, ...]] = (
         "when_arrive",
         "shipping_status",
         "いつ + p:届く|Q; いつ + 届く; いつ + 到着; いつ + 発送; いつ + 出荷; いつ頃; いつ + 着く; "
-        "p:届く|Q; p:着く|Q; p:到着|Q; まだですか; 到着予定; お届け予定; 届く予定; 目処; 目途; when will; when can i; how long; expected delivery; 今週中 + 届く; いつ + 来る; 間に合う; いつまで; 今 + 何処; 何処 + 荷物; 荷物 + 何処; when + arrive; when + ship; arrive by; get here; 何日 + 届く; 何日 + 到着; 何日 + 発送; 目安; 届く + 感じ; 発送 + いつ",
+        "p:届く|Q; p:着く|Q; p:到着|Q; まだですか; 到着予定; お届け予定; 届く予定; 目処; 目途; when will; when can i; how long; expected delivery; 今週中 + 届く; いつ + 来る; 間に合う; いつまで; 今 + 何処; 何処 + 荷物; 荷物 + 何処; when + arrive; when + ship; arrive by; get here; 何日 + 届く; 何日 + 到着; 何日 + 発送; 目安; 届く + 感じ; 発送 + いつ; "
+        "w:何_日 + 着く; w:何_日 + 届く; w:何_日 + 発送; when + come; what day; arrive before; will it arrive; it'll arrive; when it will; how many days; w:届く_日; 届け + 予定日",
     ),
     _c(
         "shipping_state",
         "shipping_status",
         "発送状況; 配送状況; 配達状況; 発送予定; 出荷予定; 発送済み; p:発送|Q; p:出荷|Q; 発送 + まだ; "
         "p:発送|NEG; p:出荷|NEG; 配送状態; 発送日; shipping status; been shipped; has it shipped; "
-        "where is; where's; shipped yet; p:shipped|NEG; ステータス + まま; 準備中; 出荷準備中; 発送準備中; 運送会社; 配送業者; 宅配業者; which carrier; 運送 + 会社; 到着日; 配送予定; 発送連絡; 発送通知; 出荷日; 遅延; 遅れる; 追跡 + 更新; 配達員; ヤマト; 佐川; ゆうパック; order status; status of my order; any update; estimated delivery; eta; delayed; delay; in transit",
+        "where is; where's; shipped yet; p:shipped|NEG; ステータス + まま; 準備中; 出荷準備中; 発送準備中; 運送会社; 配送業者; 宅配業者; which carrier; 運送 + 会社; 到着日; 配送予定; 発送連絡; 発送通知; 出荷日; 遅延; 遅れる; 追跡 + 更新; 配達員; ヤマト; 佐川; ゆうパック; order status; status of my order; any update; estimated delivery; eta; delayed; delay; in transit; "
+        "発送時期; 出荷時期; 納品日; 納品予定; 配達予定; 配達予定日; お届け日; 配送日; dispatch date; expected dispatch",
     ),
     _c(
         "tracking",

@@ -56,6 +56,11 @@ _EN_REQUEST: Final = frozenset(
      "how", "what", "whether", "why"}
 )  # fmt: skip
 _EN_PAST: Final = frozenset({"received", "arrived", "got", "came"})
+_EN_QUESTION_START: Final = re.compile(
+    r"(?:^|[.!?\n]|\b(?:hi|hello|hey)\b,?)\s*(?:has|have|is|are|did|does|do|will)\s+"
+    r"(?!(?:a|an|nice|great|good|fun)\b)",
+    re.MULTILINE,
+)
 
 
 class MailFeatures:
@@ -241,10 +246,12 @@ def _japanese_features(found: Tokens, names: set[str]) -> bool:
         # Not a request: a closing (よろしくお願いします), something already done
         # (送っていただいた), or a thanks formula (ご対応いただきありがとうございます).
         after = position + 1
+        # 「送っていただけると助かります」: thanks for a condition (と, ば) is a request.
+        conditional = codes[after : after + 1] == "K" and lemmas[after] in ("と", "ば")
         asks = not (
             any(w in _CLOSING_WORDS for w in lemmas[max(0, position - 3) : position])
             or "P" in codes[after : after + 3]
-            or any(w in _THANKS_WORDS for w in lemmas[after : after + 5])
+            or (not conditional and any(w in _THANKS_WORDS for w in lemmas[after : after + 5]))
         )
         position = codes.find("R", after)
     return asks
@@ -274,11 +281,17 @@ def _english_features(found: Tokens, names: set[str]) -> bool:
     return "?" in words or bool(_EN_REQUEST.intersection(words))
 
 
+def _english_question(text: str) -> bool:
+    """Whether a sentence opens with an auxiliary, as questions do without their "?" ("has my
+    order shipped yet", "hi, is it coming this week"); "have a nice day" asks nothing."""
+    return _EN_QUESTION_START.search(text) is not None
+
+
 def _text_features(text: str, language: str, names: set[str]) -> bool:
     if not text.strip():
         return False
     if language == "en":
-        return _english_features(english_tokens(text), names)
+        return _english_features(english_tokens(text), names) or _english_question(text)
     return _japanese_features(tokens(respell(unkatakana(text, is_dictionary_word))), names)
 
 

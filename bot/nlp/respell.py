@@ -45,9 +45,17 @@ def _katakana(text: str) -> str:
     return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
 
 
+# Wrong kanji the IME offers for shop words, kept only where the slip cannot be the other
+# word (「発想されましたか」 is a parcel, never an idea).
+_KANJI_SLIPS: Final[dict[str, str]] = {
+    "発想され": "発送され", "発想しま": "発送しま", "発想して": "発送して", "発想済": "発送済",
+    "発走": "発送",
+}  # fmt: skip
+
 _TABLE: Final[dict[str, str]] = {
     **_HIRAGANA_TO_KANJI,
     **{_katakana(k): v for k, v in _HIRAGANA_TO_KANJI.items()},
+    **_KANJI_SLIPS,
 }
 
 _Trie = dict[str, "_Trie"]

@@ -33,6 +33,34 @@ def test_respelling_takes_the_longest_known_word(text: str, expected: str) -> No
     assert respell(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("もう発想されましたか", "もう発送されましたか"),
+        ("もう発走していますか", "もう発送していますか"),
+        # The word itself, where it is one, stays.
+        ("斬新な発想ですね", "斬新な発想ですね"),
+    ],
+)
+def test_kanji_slips_for_shipping_are_written_back(text: str, expected: str) -> None:
+    assert respell(text) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "了解です!ちなみに何日に着きそうですか?",
+        "Thanks! Do you know roughly what day it'll arrive?",
+        "I buy the rice cooker, when it will come to my home?",
+        "シュレッダーの発送時期のご案内をお願いします。",
+        "発注番号 PO-5531 の納品日が決まりましたらお知らせいただけますでしょうか。",
+    ],
+)
+def test_ways_of_asking_when_a_parcel_comes_have_a_shipping_cue(body: str) -> None:
+    found = features(body)
+    assert any(cue.intent == "shipping_status" for cue, _ in found.cues.values())
+
+
 def test_a_katakana_mail_is_read_in_hiragana_except_its_loanwords() -> None:
     text = normalize("ﾘｮｳｼｭｳｼｮ ｦ ﾊｯｺｳ ｼﾃｸﾀﾞｻｲ。ｷｬﾝｾﾙ ﾓ ｵﾈｶﾞｲｼﾏｽ")
     assert written_in_katakana(text)
