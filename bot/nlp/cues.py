@@ -118,7 +118,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "p:変更|REQ; p:変更|Q; 変更 + 可能; 変える + p:欲しい|REQ; change my; change the; "
         "p:保留|REQ; p:遅らせる|REQ; p:延期|REQ; p:ずらす|REQ; p:指定|REQ; p:同封|NEG; "
         "p:止める|REQ; p:変える|REQ; p:変える|Q; p:入れる|NEG + f:ask; hold the; delay the; postpone; "
-        "p:指定|Q; p:指定|REQ",
+        "p:指定|Q; p:指定|REQ; p:以降|REQ",
     ),
     # -- cancel
     _c(

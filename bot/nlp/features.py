@@ -48,6 +48,7 @@ _QUESTION: Final = re.compile(r"Q(?!K)")
 # One question: か, a question mark, or both (「届きますか？」).
 _QUESTIONS: Final = re.compile(r"Q(?!K)q?|q")
 CHAR_GRAMS = False
+_DONE_AFTER_ENDINGS: Final = re.compile(r"H{1,4}P")
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
 _THANKS_WORDS: Final = frozenset({"有り難う", "有り難い", "感謝", "助かる", "御礼", "礼", "嬉しい"})
@@ -251,6 +252,8 @@ def _japanese_features(found: Tokens, names: set[str]) -> bool:
         asks = not (
             any(w in _CLOSING_WORDS for w in lemmas[max(0, position - 3) : position])
             or "P" in codes[after : after + 3]
+            # 「預かってくれていました」: endings only, then the past.
+            or _DONE_AFTER_ENDINGS.match(codes, after) is not None
             or (not conditional and any(w in _THANKS_WORDS for w in lemmas[after : after + 5]))
         )
         position = codes.find("R", after)

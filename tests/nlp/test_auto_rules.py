@@ -17,6 +17,8 @@ from bot.nlp import understand
         "発送日を少し遅らせてもらえますか？12月10日以降に届くようにしたいです。",
         "宛名を「サンプル株式会社 総務部 御中」に変更いただけますでしょうか。",
         "年明けまで発送を保留してもらえますか？帰省中なので。",
+        # A new date asked for is a change, even when worded around the delivery.
+        "出張で留守にしますので、発送を12月15日以降にしていただけますか。",
         # A question only a person can answer.
         "再入荷はいつ頃になりそうですか？",
         # Two questions, one of them for a person.

@@ -11,17 +11,17 @@ import pytest
 from bot.nlp.evaluate import evaluate_file
 from tests.nlp.conftest import REPO, require
 
-# Measured on dev when the model was committed (trained on train + train2 + train3 + train4:
-# accuracy 0.948, macro-F1 0.915, auto precision 0.967 over 60 mails, auto share 0.641, none
-# precision 1.000 over 10 mails, angry recall 0.933), minus a small margin. The issue's targets
-# are higher for auto precision (0.99) and share (0.70); see the README.
+# Measured on dev when the model was committed (trained on the six writers' train*.jsonl:
+# accuracy 0.943, macro-F1 0.897, auto precision 0.966 over 59 mails, auto share 0.630, none
+# precision 1.000 over 11 mails, angry recall 0.917), minus a small margin. The issue's targets
+# are higher for macro-F1 (0.90), auto precision (0.99) and share (0.70); see the README.
 FLOORS = {
     "accuracy": 0.93,
-    "macro_f1": 0.895,
+    "macro_f1": 0.885,
     "auto_precision": 0.94,
-    "auto_share": 0.62,
+    "auto_share": 0.61,
     "none_precision": 0.9,
-    "angry_recall": 0.91,
+    "angry_recall": 0.9,
 }
 
 

@@ -172,3 +172,9 @@ def test_impatience_and_anger_have_cues(body: str) -> None:
 def test_joyful_exclamations_are_not_anger() -> None:
     found = features("届きました！！ありがとうございます！！")
     assert not {cue.intent for cue, _ in found.cues.values()} & {"angry", "angry_mild"}
+
+
+def test_something_done_for_the_buyer_is_not_a_request() -> None:
+    # 「くれていました」: a request helper, then endings, then the past.
+    assert not features("荷物、宅配ボックスに入れてくれていました。ありがとうございます。").asks
+    assert features("宅配ボックスに入れてくれますか。").asks
