@@ -157,7 +157,8 @@ class Pipeline:
                 claim_for=self.worker if hand_over else None,
                 mailbox_names=self.mailbox_names,
             )
-        for result in results:
+        # A line per mail: built only when INFO is logged (a backlog is mostly silent).
+        for result in results if log.isEnabledFor(logging.INFO) else ():
             if result.state == "duplicate":
                 log.info(
                     kv("pipeline.duplicate", raw_mail=result.raw_mail_id, ticket=result.ticket_id)

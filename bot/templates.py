@@ -7,12 +7,14 @@ literally). HTML templates (``.html``) are autoescaped; text templates are not.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import MutableMapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot import carriers
@@ -71,6 +73,24 @@ class _Sandbox(SandboxedEnvironment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._verdicts: dict[tuple[type, str], bool] = {}
+        self._loaded: dict[str, Template] = {}
+
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Template:
+        """Jinja's own, with the templates it loaded kept by name in a plain dict.
+
+        Without ``auto_reload`` a loaded template is never looked at again on disk, but every
+        render asks for its template and each include and import again (four or five per
+        reply) through a weak reference and a locked LRU cache. Loaded with extra globals, a
+        template goes the usual way.
+        """
+        if globals or self.auto_reload:
+            return super()._load_template(name, globals)
+        template = self._loaded.get(name)
+        if template is None:
+            template = super()._load_template(name, globals)
+            if len(self._loaded) < self._MAX_VERDICTS:
+                self._loaded[name] = template
+        return template
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         key = (type(obj), attr)
@@ -87,9 +107,13 @@ class Renderer:
 
     def __init__(self, templates_dir: Path, *, globals_: dict[str, Any] | None = None) -> None:
         self.templates_dir = templates_dir
+        self._found: set[tuple[str, str]] = set()
         self.env = _Sandbox(
             loader=FileSystemLoader(str(templates_dir)),
-            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            # Asked at every render, include and import (it depends on the name alone).
+            autoescape=functools.lru_cache(maxsize=1024)(
+                select_autoescape(enabled_extensions=("html",), default_for_string=False)
+            ),
             undefined=StrictUndefined,
             keep_trailing_newline=False,
             trim_blocks=True,
@@ -109,8 +133,18 @@ class Renderer:
         self.env.globals.update(globals_ or {})
 
     def exists(self, lang: str, name: str) -> bool:
-        """True when ``templates/<lang>/<name>`` exists."""
-        return (self.templates_dir / lang / name).is_file()
+        """True when ``templates/<lang>/<name>`` exists.
+
+        A template found once counts as there for good (it is read once per process anyway);
+        a missing one is looked for again each time, so one added later is found.
+        """
+        key = (lang, name)
+        if key in self._found:
+            return True
+        found = (self.templates_dir / lang / name).is_file()
+        if found and len(self._found) < 4096:
+            self._found.add(key)
+        return found
 
     def render(self, lang: str, name: str, **data: Any) -> str:
         """Render ``templates/<lang>/<name>``; trailing spaces and blank-line runs are tidied."""

@@ -601,8 +601,11 @@ class OutboxSender:
                     )
                     if failed.first() is not None:
                         await self.on_failed(conn, entry, reason, now)
+        info = log.isEnabledFor(logging.INFO)  # a line per mail is built only to be logged
         for a in attempts:
             entry = a.entry
+            if a.result in ("already", "sent", "released", "retry") and not info:
+                continue
             if a.result == "already":
                 log.info(
                     kv("outbox.already_delivered", entry=entry.id, message_id=entry.message_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.pipeline import Processed
-from bot.service import Desk
+from bot.service import GC_YOUNG_THRESHOLD, Desk
 from bot.store.schema import decisions, raw_mails
 from tests.mail.helpers import ORDER, SHOP, add_order, desk_settings, eventually, shipping_question
 from tests.mailfactory import RELAY, buyer_mail
@@ -53,6 +54,18 @@ async def desk(
     await add_order(desk.store)
     yield desk
     await desk.close()
+
+
+async def test_the_running_service_collects_garbage_less_often_and_sets_it_back(
+    desk: Desk,
+) -> None:
+    before = gc.get_threshold()
+    assert before[0] < GC_YOUNG_THRESHOLD
+    async with running(desk):
+        await eventually(
+            lambda: gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:]), what="threshold"
+        )
+    assert gc.get_threshold() == before
 
 
 async def test_a_buyer_mail_delivered_over_lmtp_is_answered_over_smtp(

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
+import aioimaplib
 import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.errors import MailboxAuthError, MailboxError
 from bot.mail.imap import ImapWatcher, plan_batches
-from bot.mail.imap_connection import ImapConnection, MailSize, uid_set
+from bot.mail.imap_connection import (
+    ImapConnection,
+    MailSize,
+    _FetchCommand,
+    parse_internaldate,
+    uid_set,
+)
 from bot.mail.ingest import ensure_mailbox
 from bot.store import Store
 from bot.store.schema import raw_mails
@@ -47,6 +54,55 @@ def test_uid_sets_are_compact_ranges() -> None:
     assert uid_set([5]) == "5"
     with pytest.raises(ValueError):
         uid_set([])
+
+
+def test_internaldates_are_read_as_strptime_reads_them() -> None:
+    assert parse_internaldate(b"27-Nov-2026 07:42:57 +0000") == datetime(
+        2026, 11, 27, 7, 42, 57, tzinfo=UTC
+    )
+    east = parse_internaldate(b" 7-nov-2026 23:59:59 +0930")
+    assert east is not None and east.utcoffset() == timedelta(hours=9, minutes=30)
+    assert east == datetime(2026, 11, 7, 23, 59, 59, tzinfo=timezone(timedelta(hours=9.5)))
+    west = parse_internaldate(b"07-Nov-2026 07:42:57 -0500")
+    assert west is not None and west.utcoffset() == timedelta(hours=-5)
+    # Other spellings strptime accepts still read; impossible dates and offsets do not.
+    assert parse_internaldate(b"7-NOV-2026 7:42:57 +00:00") == datetime(
+        2026, 11, 7, 7, 42, 57, tzinfo=UTC
+    )
+    for bad in (
+        b"29-Feb-2025 07:42:57 +0000",
+        b"7-Nov-2026 24:00:00 +0000",
+        b"7-Nov-2026 07:42:57 +0060",
+        b"7-Nov-2026 07:42:57 +2500",
+        b"7-Foo-2026 07:42:57 +0000",
+        b"\xff",
+        b"",
+    ):
+        assert parse_internaldate(bad) is None, bad
+
+
+async def test_fetch_completion_is_judged_as_aioimaplib_judges_it() -> None:
+    lines: list[bytes | bytearray] = [
+        b"1 FETCH (UID 5 RFC822.SIZE 10 INTERNALDATE (x)",
+        b")",
+        b"2 FETCH (UID 6 BODY[] {3}",
+        bytearray(b"(()"),
+        b" FLAGS (\\Seen))",
+        b"3 FETCH (UID 7 BODY[] {2}",
+        bytearray(b"(("),
+        b"",
+        b" UID 7",
+        b")",
+    ]
+    ours = _FetchCommand("A1", "1:3", "(UID)", prefix="UID")
+    theirs = aioimaplib.FetchCommand("A2", "1:3", "(UID)", prefix="UID")
+    answers = []
+    for line in lines:
+        ours.append_to_resp(line)
+        theirs.append_to_resp(line)
+        answers.append(ours.wait_data())
+        assert answers[-1] == theirs.wait_data(), line
+    assert answers == [True, False, True, True, False, True, True, True, True, False]
 
 
 def test_batches_hold_at_most_the_uid_and_byte_limits() -> None:

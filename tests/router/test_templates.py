@@ -57,3 +57,28 @@ def test_missing_template_names_itself(tmp_path: Path) -> None:
     (tmp_path / "ja").mkdir()
     with pytest.raises(TemplateMissingError, match=r"ja/nothing\.txt"):
         Renderer(tmp_path).render("ja", "nothing.txt")
+
+
+def test_templates_are_read_once_and_included_ones_found_again(tmp_path: Path) -> None:
+    (tmp_path / "ja").mkdir()
+    (tmp_path / "ja" / "_part.txt").write_text("部品{{ n }}\n", encoding="utf-8")
+    (tmp_path / "ja" / "main.txt").write_text(
+        '{% include "ja/_part.txt" %}\n本文{{ n }}\n', encoding="utf-8"
+    )
+    (tmp_path / "ja" / "page.html").write_text("<p>{{ n }}</p>\n", encoding="utf-8")
+    renderer = Renderer(tmp_path)
+    assert not renderer.exists("ja", "later.txt")
+    for n in (1, 2):
+        assert renderer.render("ja", "main.txt", n=n) == f"部品{n}本文{n}\n"
+    # HTML stays autoescaped, text does not, however often each is asked for.
+    for _ in (1, 2):
+        assert renderer.render("ja", "page.html", n="<b>") == "<p>&lt;b&gt;</p>\n"
+        assert renderer.render("ja", "main.txt", n="<b>") == "部品<b>本文<b>\n"
+    # Read once per process: a changed file takes effect at the next start ...
+    (tmp_path / "ja" / "_part.txt").write_text("変更{{ n }}\n", encoding="utf-8")
+    assert renderer.render("ja", "main.txt", n=3) == "部品3本文3\n"
+    assert Renderer(tmp_path).render("ja", "main.txt", n=3) == "変更3本文3\n"
+    # ... while a template added meanwhile is found at once.
+    (tmp_path / "ja" / "later.txt").write_text("後から\n", encoding="utf-8")
+    assert renderer.exists("ja", "later.txt")
+    assert renderer.render("ja", "later.txt") == "後から\n"
