@@ -13,8 +13,9 @@ With ``--workers N`` the desk runs as N processes sharing the store, as the READ
 with ``MADOGUCHI_ROLES=decide,send``. The clock starts when every process is running, as for
 a desk that was already up when the backlog is let in: this process's desk is built and
 started before it, and so are the extra workers (each has logged ``event=desk.start``; they
-have no mailbox to read, so they have done no work yet). Everything after that (loading the
-model at the first mail, opening SMTP and IMAP connections) is timed in every process.
+have no mailbox to read, so they have done no work yet). Starting a desk with the decide role
+loads the classifier (model, tagger, dictionary); everything after that (opening SMTP and IMAP
+connections, the first reads) is timed in every process.
 """
 
 from __future__ import annotations

@@ -26,6 +26,10 @@ class StoreError(MadoguchiError, RuntimeError):
     """The store cannot be reached or is not in the expected shape."""
 
 
+class ModelError(MadoguchiError, RuntimeError):
+    """The committed intent model is missing or damaged (retrain: ``python -m bot.nlp.train``)."""
+
+
 class OrdersFileError(MadoguchiError, ValueError):
     """An orders file cannot be read at all (encoding, header, missing required columns)."""
 

@@ -23,6 +23,7 @@ from bot.errors import ConfigError, MailboxError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
 from bot.mail.outbox import OutboxEntry, OutboxSender, Transport, make_transport
+from bot.nlp.understanding import warm_up
 from bot.pipeline import Pipeline, Processed
 from bot.router import Router
 from bot.store import Store, open_store
@@ -142,6 +143,9 @@ class Desk:
             on_failed=functools.partial(record_send_failure, notify_slack=slack),
         )
         if "decide" in roles:
+            # The classifier (model, tagger, dictionary) is loaded now, not at the first mail:
+            # a damaged model stops start-up by name, and the first buyer waits no longer.
+            warm_up()
             self.loops.append(self._process_loop)
         if "send" in roles:
             self.loops.append(self._outbox_loop)

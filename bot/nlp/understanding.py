@@ -86,6 +86,22 @@ def understand(subject: str, text: str, *, mail_date: datetime | None = None) ->
     return _classifier()(subject, text, mail_date=mail_date)
 
 
+def warm_up() -> None:
+    """Load what classifying needs (the model, the tagger and its dictionary, the cue table)
+    now rather than at the first mail; a model that cannot be read fails here, by name."""
+    from bot.errors import ModelError
+    from bot.nlp.model import MODEL_PATH, load_model
+
+    try:
+        load_model()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(
+            f"the intent model {MODEL_PATH} cannot be read ({exc}); "
+            "rebuild it with `python -m bot.nlp.train`"
+        ) from exc
+    understand("ご注文の件", "注文した商品はいつ届きますか？")
+
+
 @cache
 def _classifier() -> Callable[..., Understanding]:
     # Imported on first use (bot.nlp.classify imports this module); an import statement in
