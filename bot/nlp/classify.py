@@ -285,6 +285,27 @@ class Decision:
         self.scores = scores
 
 
+def _ranked(intents: tuple[str, ...], probs: list[float]) -> list[tuple[str, float]]:
+    """Intents most probable first; equal probabilities keep the model's intent order (sort
+    is stable)."""
+    return sorted(zip(intents, probs, strict=True), key=itemgetter(1), reverse=True)
+
+
+def _top_two(probs: list[float]) -> tuple[int, int]:
+    """The places of the first two intents of :func:`_ranked`, found by two scans (the
+    decision needs only those; the whole ranking only for further asks)."""
+    first = 0
+    for i in range(1, len(probs)):
+        # Strictly greater: of equal probabilities the earlier intent ranks first.
+        if probs[i] > probs[first]:
+            first = i
+    second = -1
+    for i in range(len(probs)):
+        if i != first and (second < 0 or probs[i] > probs[second]):
+            second = i
+    return first, second
+
+
 def _further_asks(
     ranked: list[tuple[str, float]],
     intent: str,
@@ -315,14 +336,14 @@ def decide(mail: PreparedMail, model: IntentModel, further_asks: bool = True) ->
     cues = mail.features.cues
     scores = model.score(names)
     probs = scores.probabilities
-    # Most probable first; equal probabilities keep the model's intent order (sort is stable).
-    ranked = sorted(zip(model.intents, probs, strict=True), key=itemgetter(1), reverse=True)
-    intent, confidence = ranked[0]
+    intents = model.intents
+    first, second = _top_two(probs)
+    intent, confidence = intents[first], probs[first]
     rules: list[str] = []
     asks = mail.features.asks
-    if intent == "thanks" and asks and ranked[1][1] >= 0.05:
+    if intent == "thanks" and asks and probs[second] >= 0.05:
         # Thanks that also asks something is the ask (corpus guidelines).
-        intent, confidence = ranked[1]
+        intent, confidence = intents[second], probs[second]
         rules.append("rule:question-inside-thanks")
     t = model.thresholds
     # A cue whose own word is negated (「返品ではありません」) speaks against its intent.
@@ -331,7 +352,8 @@ def decide(mail: PreparedMail, model: IntentModel, further_asks: bool = True) ->
     probability: dict[str, float] = {}
     others: list[str] = []
     if further_asks:
-        probability = dict(zip(model.intents, probs, strict=True))
+        probability = dict(zip(intents, probs, strict=True))
+        ranked = _ranked(intents, probs)
         others = _further_asks(ranked, intent, t.other_intent, cue_intents, probability)
     claim_risk = not _CLAIM_CUES.isdisjoint(cues)
     # A threat of a claim is anger by definition (design doc), negated or not: a human reads it.
@@ -343,7 +365,8 @@ def decide(mail: PreparedMail, model: IntentModel, further_asks: bool = True) ->
         pass
     elif intent in AUTO_INTENTS and confidence >= t.auto:
         if not further_asks:
-            probability = dict(zip(model.intents, probs, strict=True))
+            probability = dict(zip(intents, probs, strict=True))
+            ranked = _ranked(intents, probs)
             others = _further_asks(ranked, intent, t.other_intent, cue_intents, probability)
         blockers = _auto_blockers(intent, others, cue_intents, mail, probability)
         if blockers:
