@@ -18,12 +18,13 @@ from typing import Any, Final
 
 from bot.intents import AUTO_INTENTS
 from bot.nlp.cleanup import buyer_text
+from bot.nlp.contract import contract_line
 from bot.nlp.dates import mentioned_dates
 from bot.nlp.entities import order_ids, tracking_numbers
 from bot.nlp.features import MailFeatures, extract
 from bot.nlp.model import IntentModel, Scores, load_model
 from bot.nlp.normalize import normalize
-from bot.nlp.understanding import TrackingNumber, Understanding, contract_line
+from bot.nlp.understanding import TrackingNumber, Understanding
 
 _CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
 # Cue families that mean a human has something to do, whatever the model's top intent.

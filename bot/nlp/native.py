@@ -31,6 +31,7 @@ MANIFEST: Final = DIRECTORY / "manifest.json"
 COMPILED: Final = (
     "cleanup",
     "classify",
+    "contract",
     "cues",
     "dates",
     "entities",
