@@ -12,58 +12,61 @@ Amazon relay message. A dash line or a date inside the buyer's own text is left 
 from __future__ import annotations
 
 import re
+from typing import Final
 
-_MAX_HEADERISH = 300  # longer lines are body text, never attributions or header lines
-_MAX_SIGNATURE_LINES = 15
+_MAX_HEADERISH: Final = 300  # longer lines are body text, never attributions or header lines
+_MAX_SIGNATURE_LINES: Final = 15
 
-_QUOTED = re.compile(r"^[ \t\u3000]*[>＞]")
-_DIGIT_START = re.compile(r"^[\s\u3000]*[0-9０-９]")
-_GMAIL_ATTRIBUTION = re.compile(
+_QUOTED: Final = re.compile(r"^[ \t\u3000]*[>＞]")
+_DIGIT_START: Final = re.compile(r"^[\s\u3000]*[0-9０-９]")
+_GMAIL_ATTRIBUTION: Final = re.compile(
     r"^\s*[0-9０-９]{4}年\s*[0-9０-９]{1,2}月\s*[0-9０-９]{1,2}日\s*"
     r"(?:[(（]\s*[日月火水木金土]\s*[)）])?\s*(?:午前|午後)?\s*[0-9０-９]{1,2}[:：][0-9０-９]{2}"
     r".*<\s*[^<>\s]+@[^<>\s]+\s*>\s*[:：]\s*$"
 )
-_WROTE_ENDING = re.compile(
+_WROTE_ENDING: Final = re.compile(
     r"(?:さん(?:は|が)書きました|は書きました|が書きました|さんからのメッセージ|のメッセージ|"
     r"のメール|wrote|writes|a écrit|schrieb)\s*[:：]\s*$",
     re.IGNORECASE,
 )
-_ENGLISH_START = re.compile(r"^\s*(?:On|Am|Le|El|Il|Op)\s", re.IGNORECASE)
-_SHORT_WROTE = re.compile(
+_ENGLISH_START: Final = re.compile(r"^\s*(?:On|Am|Le|El|Il|Op)\s", re.IGNORECASE)
+_SHORT_WROTE: Final = re.compile(
     r"(?:さん(?:は|が)書きました|は書きました|wrote)\s*[:：]\s*$", re.IGNORECASE
 )
-_ORIGINAL_MARKER = re.compile(
+_ORIGINAL_MARKER: Final = re.compile(
     r"^\s*(?:-{2,}\s*(?:Original Message|Forwarded message|元のメッセージ|転送メッセージ|"
     r"転送されたメッセージ|オリジナルメッセージ|メッセージ原文)\s*-{2,}"
     r"|Begin forwarded message\s*:|転送されたメッセージ\s*[:：]"
     r"|以下、?転送(?:メッセージ|内容)\s*[:：])",
     re.IGNORECASE,
 )
-_FROM_KEYS = r"差出人|送信者|送信元|From"
-_OTHER_KEYS = r"送信日時|送信日|日付|日時|宛先|件名|Sent|Date|To|Cc|CC|Subject|返信先|Reply-To"
-_HEADER_LINE = re.compile(rf"^\s*\*?({_FROM_KEYS}|{_OTHER_KEYS})\*?\s*[:：]", re.IGNORECASE)
-_FROM_LINE = re.compile(rf"^\s*\*?(?:{_FROM_KEYS})\*?\s*[:：]", re.IGNORECASE)
-_RULE = re.compile(r"^[\s\u3000]*(?:[-=_~*#+.・━─―‐ー－＝＿＊～〜◆◇■□☆★●○◎※═]\s*){3,}$")
-_SIGNATURE_DASHES = re.compile(r"^--\s*$")
-_SIGNATURE_MARKER = re.compile(
+_FROM_KEYS: Final = r"差出人|送信者|送信元|From"
+_OTHER_KEYS: Final = (
+    r"送信日時|送信日|日付|日時|宛先|件名|Sent|Date|To|Cc|CC|Subject|返信先|Reply-To"
+)
+_HEADER_LINE: Final = re.compile(rf"^\s*\*?({_FROM_KEYS}|{_OTHER_KEYS})\*?\s*[:：]", re.IGNORECASE)
+_FROM_LINE: Final = re.compile(rf"^\s*\*?(?:{_FROM_KEYS})\*?\s*[:：]", re.IGNORECASE)
+_RULE: Final = re.compile(r"^[\s\u3000]*(?:[-=_~*#+.・━─―‐ー－＝＿＊～〜◆◇■□☆★●○◎※═]\s*){3,}$")
+_SIGNATURE_DASHES: Final = re.compile(r"^--\s*$")
+_SIGNATURE_MARKER: Final = re.compile(
     r"^[\s\u3000]*(?:〒|(?:TEL|Tel|tel|ＴＥＬ|電話(?:番号)?|FAX|Fax|ＦＡＸ|携帯(?:電話)?|"
     r"E-?mail|e-?mail|Ｅメール|メール(?:アドレス)?|Mail|URL|ＵＲＬ|住所|所在地|Web|HP)\b|"
     r"https?://|www\.)"
     r"|株式会社|有限会社|合同会社|㈱|㈲|[(（]株[)）]|[(（]有[)）]|Co\.,? ?Ltd|Inc\.|K\.K\.",
 )
-_SENTENCE_END = re.compile(r"[。．？！?!]\s*$")
-_DEVICE = (
+_SENTENCE_END: Final = re.compile(r"[。．？！?!]\s*$")
+_DEVICE: Final = (
     r"(?:iPhone|iPad|iPod|Android|Galaxy|Xperia|AQUOS|arrows|Pixel|スマートフォン|スマホ|携帯|"
     r"モバイル|Mail|メール|Outlook|Gmail|Yahoo|docomo|ドコモ|au|ａｕ|SoftBank|ソフトバンク|"
     r"Y!mobile|ワイモバイル|楽天)"
 )
-_MOBILE_FOOTER = re.compile(
+_MOBILE_FOOTER: Final = re.compile(
     rf"^[\s\u3000]*(?:[^\s。、]{{0,20}}{_DEVICE}[^。、]{{0,30}}(?:から送信|からの送信|より送信)"
     r"|Sent from (?:my )?[\w\s.!-]{1,40}|Sent via [\w\s.!-]{1,40}|Get Outlook for (?:iOS|Android)"
     r"|Outlook for (?:iOS|Android) を入手)[\s\u3000]*$",
     re.IGNORECASE,
 )
-_AMAZON_END = re.compile(
+_AMAZON_END: Final = re.compile(
     r"^\s*-{3,}\s*(?:メッセージの終わり|メッセージ終了|End message|End of message)\s*[:：]?\s*-{3,}\s*$"
     r"|^\s*(?:For Your Information: )?To help arbitrate disputes and preserve trust"
     r"|^\s*Was this email helpful\?",
@@ -74,10 +77,10 @@ _AMAZON_END = re.compile(
 # letter and a condition on the rest, with every character re.IGNORECASE would equate
 # (ſ with s, the Kelvin sign with k): the engine then skips to candidate characters, where
 # a case-insensitive alternation would be tried at every position.
-_FOOTER_WORDS = re.compile(
+_FOOTER_WORDS: Final = re.compile(
     r"[送sSſoO](?:(?<=送)信|(?<=[sSſ])[eE][nN][tT]|(?<=[oO])[uU][tT][lL][oO][oO][kKK])"
 )
-_BLANK_RUNS = re.compile(r"\n{3,}")
+_BLANK_RUNS: Final = re.compile(r"\n{3,}")
 
 # Whole-text pre-checks (most mails have no quote, attribution, header block or signature).
 # A quoted line needs ">", an attribution and a header block a colon, an original-message
@@ -86,18 +89,18 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 # finds nothing, no line can match and the line-by-line scan is skipped: same result.
 # One character class first, then a condition ("-" only as "--"): the engine skips to candidate
 # characters, where an alternation would be tried at every position.
-_QUOTE_SIGNS = re.compile(r"[>＞:：-](?:(?<=[>＞:：])|-)")
-_AMAZON_END_ANYWHERE = re.compile(_AMAZON_END.pattern, re.IGNORECASE | re.MULTILINE)
-_RULE_ANYWHERE = re.compile(_RULE.pattern, re.MULTILINE)
+_QUOTE_SIGNS: Final = re.compile(r"[>＞:：-](?:(?<=[>＞:：])|-)")
+_AMAZON_END_ANYWHERE: Final = re.compile(_AMAZON_END.pattern, re.IGNORECASE | re.MULTILINE)
+_RULE_ANYWHERE: Final = re.compile(_RULE.pattern, re.MULTILINE)
 # A rule line holds three rule characters with nothing but white space between them; this
 # pattern (which starts with a character class, so the engine skips to candidates) finds
 # them before the line pattern, tried at every line start, is run.
-_RULE_CHAR = r"[-=_~*#+.・━─―‐ー－＝＿＊～〜◆◇■□☆★●○◎※═]"
-_THREE_RULE_CHARS = re.compile(rf"{_RULE_CHAR}\s*{_RULE_CHAR}\s*{_RULE_CHAR}")
+_RULE_CHAR: Final = r"[-=_~*#+.・━─―‐ー－＝＿＊～〜◆◇■□☆★●○◎※═]"
+_THREE_RULE_CHARS: Final = re.compile(rf"{_RULE_CHAR}\s*{_RULE_CHAR}\s*{_RULE_CHAR}")
 # Every original-message marker, Amazon relay end and header block line holds one of these.
 # ("--", a colon, "to help arbitrate" or "was this email helpful" in any case; spelled out like
 # _FOOTER_WORDS, ı and İ included for i.)
-_MARKER_SIGNS = re.compile(
+_MARKER_SIGNS: Final = re.compile(
     r"[-:：tTwW](?:(?<=-)-|(?<=[:：])"
     r"|(?<=[tT])[oO] [hH][eE][lL][pP] [aA][rR][bB][iIİı][tT][rR][aA][tT][eE]"
     r"|(?<=[wW])[aA][sSſ] [tT][hH][iIİı][sSſ] [eE][mM][aA][iIİı][lL] [hH][eE][lL][pP][fF][uU][lL])"

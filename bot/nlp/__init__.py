@@ -13,8 +13,9 @@ from bot.nlp import native
 
 # A current compiled build of the hot modules (``python -m bot.nlp.build_native``) loads instead of
 # their sources; without one, or with any source changed since, the sources load.
-native.enable(__path__)
+if native.enable(__path__):
+    native.enable_elsewhere()
 
-from bot.nlp.understanding import TrackingNumber, Understanding, understand  # noqa: E402
+from bot.nlp.understanding import TrackingNumber, Understanding, understand
 
 __all__ = ["TrackingNumber", "Understanding", "understand"]

@@ -23,12 +23,14 @@ from typing import Any
 from bot.nlp.native import (
     COMPILED,
     DIRECTORY,
+    ELSEWHERE,
     GROUP,
     MANIFEST,
     ROOT,
     current,
     in_use,
     manifest,
+    package_folder,
     suffix,
 )
 
@@ -48,8 +50,10 @@ def build() -> None:
         # settings in pyproject.toml there).
         os.chdir(ROOT)
         try:
+            sources = [f"bot/nlp/{name}.py" for name in COMPILED]
+            sources += [module.replace(".", "/") + ".py" for module in ELSEWHERE]
             extensions = mypycify(
-                [f"bot/nlp/{name}.py" for name in COMPILED],
+                sources,
                 opt_level="3",
                 group_name=GROUP,
                 target_dir=str(work / "c"),
@@ -68,10 +72,20 @@ def build() -> None:
         }
         if {p.name for p in built} != expected:
             raise SystemExit(f"mypyc built {[p.name for p in built]}, expected {sorted(expected)}")
+        others = {
+            module: work / "lib" / f"{module.replace('.', '/')}{suffix()}" for module in ELSEWHERE
+        }
+        missing = [str(path) for path in others.values() if not path.is_file()]
+        if missing:
+            raise SystemExit(f"mypyc did not build {missing}")
         clean()
         DIRECTORY.mkdir()
         for path in built:
             shutil.copy2(path, DIRECTORY / path.name)
+        for module, path in others.items():
+            place = package_folder(module)
+            place.mkdir(exist_ok=True)
+            shutil.copy2(path, place / path.name)
     # The manifest is written last: a build interrupted before it is never used.
     MANIFEST.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
@@ -97,7 +111,9 @@ def main(argv: list[str] | None = None) -> None:
         print("compiled build: current")
     else:
         build()
-        print(f"compiled {len(COMPILED)} modules into {DIRECTORY.relative_to(ROOT)}")
+        print(
+            f"compiled {len(COMPILED) + len(ELSEWHERE)} modules into {DIRECTORY.relative_to(ROOT)}"
+        )
 
 
 if __name__ == "__main__":

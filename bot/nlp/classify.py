@@ -18,12 +18,13 @@ from typing import Any, Final
 
 from bot.intents import AUTO_INTENTS
 from bot.nlp.cleanup import buyer_text
+from bot.nlp.contract import contract_line
 from bot.nlp.dates import mentioned_dates
 from bot.nlp.entities import order_ids, tracking_numbers
 from bot.nlp.features import MailFeatures, extract
 from bot.nlp.model import IntentModel, Scores, load_model
 from bot.nlp.normalize import normalize
-from bot.nlp.understanding import TrackingNumber, Understanding, contract_line
+from bot.nlp.understanding import TrackingNumber, Understanding
 
 _CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
 # Cue families that mean a human has something to do, whatever the model's top intent.
@@ -285,28 +286,37 @@ class Decision:
         self.scores = scores
 
 
-def decide(mail: PreparedMail, model: IntentModel) -> Decision:
-    """Apply the models and the decision rules to a prepared mail."""
-    names = mail.features.names
-    cues = mail.features.cues
-    scores = model.score(names)
-    probs = scores.probabilities
-    # Most probable first; equal probabilities keep the model's intent order (sort is stable).
-    ranked = sorted(zip(model.intents, probs, strict=True), key=itemgetter(1), reverse=True)
-    intent, confidence = ranked[0]
-    rules: list[str] = []
-    asks = mail.features.asks
-    if intent == "thanks" and asks and ranked[1][1] >= 0.05:
-        # Thanks that also asks something is the ask (corpus guidelines).
-        intent, confidence = ranked[1]
-        rules.append("rule:question-inside-thanks")
-    t = model.thresholds
-    others = [name for name, p in ranked if name not in (intent, "thanks") and p >= t.other_intent]
-    # A cue whose own word is negated (「返品ではありません」) speaks against its intent.
-    negated = mail.features.negated
-    cue_intents = {cue.intent for name, (cue, _) in cues.items() if name not in negated}
-    # Further asks: likely enough by the model, or named by a cue the model does not rule out.
-    probability = dict(zip(model.intents, probs, strict=True))
+def _ranked(intents: tuple[str, ...], probs: list[float]) -> list[tuple[str, float]]:
+    """Intents most probable first; equal probabilities keep the model's intent order (sort
+    is stable)."""
+    return sorted(zip(intents, probs, strict=True), key=itemgetter(1), reverse=True)
+
+
+def _top_two(probs: list[float]) -> tuple[int, int]:
+    """The places of the first two intents of :func:`_ranked`, found by two scans (the
+    decision needs only those; the whole ranking only for further asks)."""
+    first = 0
+    for i in range(1, len(probs)):
+        # Strictly greater: of equal probabilities the earlier intent ranks first.
+        if probs[i] > probs[first]:
+            first = i
+    second = -1
+    for i in range(len(probs)):
+        if i != first and (second < 0 or probs[i] > probs[second]):
+            second = i
+    return first, second
+
+
+def _further_asks(
+    ranked: list[tuple[str, float]],
+    intent: str,
+    floor: float,
+    cue_intents: set[str],
+    probability: dict[str, float],
+) -> list[str]:
+    """The intents asked besides ``intent``: likely enough by the model, or named by a cue
+    the model does not rule out."""
+    others = [name for name, p in ranked if name not in (intent, "thanks") and p >= floor]
     for cue_intent in sorted(cue_intents & _ASK_INTENTS, key=lambda i: -probability[i]):
         if (
             cue_intent not in others
@@ -314,6 +324,38 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
             and probability[cue_intent] >= _CUE_OTHER_FLOOR
         ):
             others.append(cue_intent)
+    return others
+
+
+def decide(mail: PreparedMail, model: IntentModel, further_asks: bool = True) -> Decision:
+    """Apply the models and the decision rules to a prepared mail.
+
+    Without ``further_asks`` the decision's ``other_intents`` are left empty unless the auto
+    rules need them (the ``madoguchi classify`` line does not show them).
+    """
+    names = mail.features.names
+    cues = mail.features.cues
+    scores = model.score(names)
+    probs = scores.probabilities
+    intents = model.intents
+    first, second = _top_two(probs)
+    intent, confidence = intents[first], probs[first]
+    rules: list[str] = []
+    asks = mail.features.asks
+    if intent == "thanks" and asks and probs[second] >= 0.05:
+        # Thanks that also asks something is the ask (corpus guidelines).
+        intent, confidence = intents[second], probs[second]
+        rules.append("rule:question-inside-thanks")
+    t = model.thresholds
+    # A cue whose own word is negated (「返品ではありません」) speaks against its intent.
+    negated = mail.features.negated
+    cue_intents = {cue.intent for name, (cue, _) in cues.items() if name not in negated}
+    probability: dict[str, float] = {}
+    others: list[str] = []
+    if further_asks:
+        probability = dict(zip(intents, probs, strict=True))
+        ranked = _ranked(intents, probs)
+        others = _further_asks(ranked, intent, t.other_intent, cue_intents, probability)
     claim_risk = not _CLAIM_CUES.isdisjoint(cues)
     # A threat of a claim is anger by definition (design doc), negated or not: a human reads it.
     angry = claim_risk or scores.angry >= t.angry or "angry" in cue_intents
@@ -323,6 +365,10 @@ def decide(mail: PreparedMail, model: IntentModel) -> Decision:
     if angry:
         pass
     elif intent in AUTO_INTENTS and confidence >= t.auto:
+        if not further_asks:
+            probability = dict(zip(intents, probs, strict=True))
+            ranked = _ranked(intents, probs)
+            others = _further_asks(ranked, intent, t.other_intent, cue_intents, probability)
         blockers = _auto_blockers(intent, others, cue_intents, mail, probability)
         if blockers:
             rules.append(f"rule:{blockers[0]}")
@@ -370,7 +416,7 @@ def classify(
 def classify_line(subject: str, text: str, item_id: Any) -> dict[str, Any]:
     """``classify(subject, text).to_contract(item_id)`` without what the line leaves out
     (dates, language, further intents): the ``madoguchi classify`` batch path."""
-    mail, decision, evidence = _classified(subject, text, load_model())
+    mail, decision, evidence = _classified(subject, text, load_model(), further_asks=False)
     return contract_line(
         item_id,
         decision.intent,
@@ -384,11 +430,11 @@ def classify_line(subject: str, text: str, item_id: Any) -> dict[str, Any]:
 
 
 def _classified(
-    subject: str, text: str, model: IntentModel
+    subject: str, text: str, model: IntentModel, further_asks: bool = True
 ) -> tuple[PreparedMail, Decision, list[str]]:
     """The prepared mail, the decision and the evidence, each item once in order."""
     mail = prepare(subject, text)
-    decision = decide(mail, model)
+    decision = decide(mail, model, further_asks)
     scores = decision.scores
     features = mail.features
     evidence = [

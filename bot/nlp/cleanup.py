@@ -95,4 +95,8 @@ def buyer_text(text: str) -> str:
         if m is not None and m.start() > 0 and text[: m.start()].strip():
             cut = min(cut, m.start())
     # A rule left above the cut (the line Outlook draws over its header block) goes too.
-    return _TRAILING_RULES.sub("", text[:cut].rstrip()).strip()
+    kept = text[:cut].rstrip()
+    # (After rstrip such a rule would be the last thing in the text: its last character.)
+    if kept and kept[-1] in _RULE_CHARS:
+        kept = _TRAILING_RULES.sub("", kept)
+    return kept.strip()

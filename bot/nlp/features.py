@@ -137,7 +137,16 @@ def _mood(codes: str, start: int) -> tuple[str, ...]:
 
 def _denials(lemmas: tuple[str, ...], codes: str, names: set[str]) -> None:
     """Negate what a denial frame denies: a quoted noun, or a clause before 「わけではない」."""
-    quoted = () if _CLOSING_QUOTES.isdisjoint(lemmas) else _QUOTED_HEAD.finditer(codes)
+    if "N" not in codes:
+        # Both frames need a negated clause (NEG), and NEG needs a negation code: most texts
+        # end here, before the two look-ups of every lemma below.
+        return
+    # A quoted head is a noun followed by its closing quote (nE): a substring test first.
+    quoted = (
+        _QUOTED_HEAD.finditer(codes)
+        if "nE" in codes and not _CLOSING_QUOTES.isdisjoint(lemmas)
+        else ()
+    )
     for m in quoted:
         if lemmas[m.start() + 1] in _CLOSING_QUOTES and "NEG" in _mood(codes, m.end()):
             # Every noun of the quoted compound: 「配達完了」 negates 配達 and 完了.
@@ -218,8 +227,9 @@ def _head_spans(codes: str) -> list[tuple[int, int]]:
     return found
 
 
-def _japanese_features(found: Tokens, names: set[str]) -> bool:
-    """Add lemma, bigram and predicate features; answer whether the text asks something."""
+def _japanese_features(found: Tokens, names: set[str], asks_too: bool = True) -> bool:
+    """Add lemma, bigram and predicate features; answer whether the text asks something
+    (only with ``asks_too``: a subject's answer and question count are not used)."""
     lemmas, codes, token_names, imperative = found
     names.update(token_names)
     if imperative:
@@ -239,9 +249,14 @@ def _japanese_features(found: Tokens, names: set[str]) -> bool:
         for flag in _mood(codes, start):
             names.add(_predicate(lemmas[head], flag))
     _denials(lemmas, codes, names)
+    if not asks_too:
+        return False
     asks = "q" in codes or ("Q" in codes and _QUESTION.search(codes) is not None)
-    if asks and len(_QUESTIONS.findall(codes)) > 1:
-        names.add("f:questions>1")
+    if asks:
+        # More than one question: a second match after the first (findall's count, no list).
+        first = _QUESTIONS.search(codes)
+        if first is not None and _QUESTIONS.search(codes, first.end()) is not None:
+            names.add("f:questions>1")
     position = codes.find("R")
     while position >= 0 and not asks:
         # Not a request: a closing (よろしくお願いします), something already done
@@ -290,12 +305,14 @@ def _english_question(text: str) -> bool:
     return _EN_QUESTION_START.search(text) is not None
 
 
-def _text_features(text: str, language: str, names: set[str]) -> bool:
+def _text_features(text: str, language: str, names: set[str], asks_too: bool = True) -> bool:
     if not text.strip():
         return False
     if language == "en":
-        return _english_features(english_tokens(text), names) or _english_question(text)
-    return _japanese_features(tokens(respell(unkatakana(text, is_dictionary_word))), names)
+        asks = _english_features(english_tokens(text), names)
+        return asks or (asks_too and _english_question(text))
+    found = tokens(respell(unkatakana(text, is_dictionary_word)))
+    return _japanese_features(found, names, asks_too)
 
 
 def clean_subject(subject: str) -> str:
@@ -330,8 +347,9 @@ def extract(subject: str, body: str) -> MailFeatures:
     if subject:
         subject_names = features.subject_names
         subject_language = language_of(subject)
+        # Only the subject's cues and shop words count: whether it asks is not worked out.
         _text_features(subject.lower() if subject_language == "en" else subject,
-                       subject_language, subject_names)  # fmt: skip
+                       subject_language, subject_names, asks_too=False)  # fmt: skip
         for name, (cue, phrase, negated) in cue_hits(subject_names).items():
             if cue.intent in ("ask", "angry"):
                 continue

@@ -13,6 +13,7 @@ without removing it.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.machinery
 import json
 import os
@@ -30,6 +31,7 @@ MANIFEST: Final = DIRECTORY / "manifest.json"
 COMPILED: Final = (
     "cleanup",
     "classify",
+    "contract",
     "cues",
     "dates",
     "entities",
@@ -39,6 +41,11 @@ COMPILED: Final = (
     "respell",
     "tokens",
 )
+# Hot modules of other packages, compiled into the same build: the quote cut every
+# ``madoguchi classify`` line passes through first (bot.nlp.batch). Each one's build lands in a
+# folder of :data:`DIRECTORY` named after its package (``mail`` for ``bot.mail``), put ahead of
+# that package's own by :func:`enable_elsewhere` when bot.nlp is imported before it.
+ELSEWHERE: Final = ("bot.mail.quotes",)
 # mypyc names its shared runtime library after the group: bot.nlp.native__mypyc.
 GROUP: Final = "bot.nlp.native"
 _IMPORT: Final = re.compile(r"^\s*(?:from|import)\s+(bot(?:\.\w+)+)", re.MULTILINE)
@@ -65,7 +72,7 @@ def _source_digests() -> dict[str, str]:
     mypyc compiles a module against the types of what it imports, so a change in any of
     them makes the build stale.
     """
-    pending = [f"bot.nlp.{name}" for name in COMPILED] + ["bot", "bot.nlp"]
+    pending = [f"bot.nlp.{name}" for name in COMPILED] + list(ELSEWHERE) + ["bot", "bot.nlp"]
     seen: set[str] = set()
     digests: dict[str, str] = {}
     while pending:
@@ -82,8 +89,13 @@ def _source_digests() -> dict[str, str]:
     return dict(sorted(digests.items()))
 
 
+def modules() -> list[str]:
+    """The compiled modules as the manifest lists them: bot.nlp's by name, others in full."""
+    return [*COMPILED, *ELSEWHERE]
+
+
 def manifest() -> dict[str, Any]:
-    return {"python": suffix(), "modules": list(COMPILED), "sources": _source_digests()}
+    return {"python": suffix(), "modules": modules(), "sources": _source_digests()}
 
 
 def current() -> bool:
@@ -92,7 +104,7 @@ def current() -> bool:
         built = json.loads(MANIFEST.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if built.get("python") != suffix() or built.get("modules") != list(COMPILED):
+    if built.get("python") != suffix() or built.get("modules") != modules():
         return False
     try:
         # The recorded files must all be unchanged, and no new dependency may have appeared.
@@ -109,6 +121,24 @@ def enable(package_path: list[str]) -> bool:
     if folder not in package_path:
         package_path.insert(0, folder)
     return True
+
+
+def package_folder(module: str) -> Path:
+    """Where the build keeps a module of :data:`ELSEWHERE` (``bot.mail.quotes`` → ``mail``)."""
+    return DIRECTORY / module.split(".")[-2]
+
+
+def enable_elsewhere() -> None:
+    """Put the build's folders for :data:`ELSEWHERE` ahead of their packages' own.
+
+    Called by :mod:`bot.nlp` once :func:`enable` has found the build current. A module of
+    these already imported stays as it was loaded (both give the same results).
+    """
+    for module in ELSEWHERE:
+        package = importlib.import_module(module.rpartition(".")[0])
+        folder = str(package_folder(module))
+        if folder not in package.__path__:
+            package.__path__.insert(0, folder)
 
 
 def in_use() -> bool:

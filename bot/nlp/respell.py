@@ -107,6 +107,9 @@ _HIRAGANA: Final = re.compile(r"[ぁ-ゖ]")
 _KATAKANA: Final = re.compile(r"[ァ-ヺ]")
 _KANJI: Final = re.compile(r"[\u3400-\u9fff]")
 _KATAKANA_RUN: Final = re.compile(r"[ァ-ヺー]+")
+# Twenty katakana from the start of a text, anchored and without backtracking: one pass that
+# stops at the twentieth (counting them all would build a list of every one).
+_TWENTY_KATAKANA: Final = re.compile(r"(?:[^ァ-ヺ]*+[ァ-ヺ]){20}")
 
 
 def _hiragana(text: str) -> str:
@@ -116,6 +119,10 @@ def _hiragana(text: str) -> str:
 def written_in_katakana(text: str) -> bool:
     """Whether ``text`` is Japanese written in katakana throughout (old phones' half-width
     kana, after normalisation), where kanji and hiragana would normally be."""
+    # The common case first: some hiragana and under twenty katakana (the rules below then
+    # say no whatever the count).
+    if _HIRAGANA.search(text) is not None and _TWENTY_KATAKANA.match(text) is None:
+        return False
     katakana = len(_KATAKANA.findall(text))
     if katakana < 4:
         return False

@@ -202,18 +202,22 @@ def tokens(text: str) -> Tokens:
         found = [analyses[line] for line in lines]
     except KeyError:
         found = _analyse_nodes(text, lines)
-    # zip transposes the analyses (each of four fields) into columns in C.
-    lemmas, codes, names, imperative = zip(*found, strict=True)
-    joined = "".join(codes)
+    joined = "".join([analysis[1] for analysis in found])
     if "S" in joined:
         # Spaces (only they have the code S) are dropped.
         found = [analysis for analysis in found if analysis is not _SPACE]
         if not found:
             return _NO_TOKENS
-        lemmas, codes, names, imperative = zip(*found, strict=True)
-        joined = "".join(codes)
-    # any() tests each bool by identity; "True in" would compare each with True.
-    return lemmas, joined, names, any(imperative)
+        joined = "".join([analysis[1] for analysis in found])
+    # One comprehension per column: compiled, each is a loop over the list (zip(*found) went
+    # through a generic call that first copies the list into an argument tuple). any() tests
+    # each bool by identity; "True in" would compare each with True.
+    return (
+        tuple([analysis[0] for analysis in found]),
+        joined,
+        tuple([analysis[2] for analysis in found]),
+        any([analysis[3] for analysis in found]),
+    )
 
 
 # Token line → whether its entry has a lemma, for texts read as one known word.

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from bot.nlp.contract import contract_line
+
 
 @dataclass(frozen=True)
 class TrackingNumber:
@@ -56,29 +58,6 @@ class Understanding:
             self.tracking_numbers,
             self.evidence,
         )
-
-
-def contract_line(
-    item_id: Any,
-    intent: str,
-    confidence: float,
-    angry: bool,
-    action: str,
-    order_ids: list[str],
-    tracking_numbers: list[TrackingNumber],
-    evidence: list[str],
-) -> dict[str, Any]:
-    """The ``madoguchi classify`` output line for these values (design doc's fixed contract)."""
-    return {
-        "id": item_id,
-        "intent": intent,
-        "confidence": round(confidence, 4),
-        "angry": angry,
-        "action": action,
-        "order_ids": list(order_ids),
-        "tracking_numbers": [{"carrier": t.carrier, "number": t.number} for t in tracking_numbers],
-        "evidence": list(evidence),
-    }
 
 
 def understand(subject: str, text: str, *, mail_date: datetime | None = None) -> Understanding:
