@@ -385,6 +385,18 @@ def decide(mail: PreparedMail, model: IntentModel, further_asks: bool = True) ->
     return Decision(intent, confidence, angry, claim_risk, action, others, rules, scores)
 
 
+# The committed model, held here after the first mail: :func:`load_model` is a functools
+# cache, which compiled code reaches through a generic call on every mail.
+_MODEL: IntentModel | None = None
+
+
+def _model() -> IntentModel:
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = load_model()
+    return _MODEL
+
+
 def classify(
     subject: str,
     text: str,
@@ -393,7 +405,7 @@ def classify(
     model: IntentModel | None = None,
 ) -> Understanding:
     """Understand a buyer mail's subject and new text (see :func:`bot.nlp.understand`)."""
-    mail, decision, evidence = _classified(subject, text, model or load_model())
+    mail, decision, evidence = _classified(subject, text, model or _model())
     # Without the mail's date only dates with their year are read, and a year is digits.
     dates: list[date] = (
         mentioned_dates(mail.body, mail_date) if mail.digits or mail_date is not None else []
@@ -416,7 +428,7 @@ def classify(
 def classify_line(subject: str, text: str, item_id: Any) -> dict[str, Any]:
     """``classify(subject, text).to_contract(item_id)`` without what the line leaves out
     (dates, language, further intents): the ``madoguchi classify`` batch path."""
-    mail, decision, evidence = _classified(subject, text, load_model(), further_asks=False)
+    mail, decision, evidence = _classified(subject, text, _model(), further_asks=False)
     return contract_line(
         item_id,
         decision.intent,

@@ -19,7 +19,6 @@ Matching is set look-ups on features the tokeniser produced anyway: no extra pas
 from __future__ import annotations
 
 import itertools
-from functools import cache
 from typing import Final, NamedTuple
 
 from bot.nlp.tokens import tokenize, tokenize_english
@@ -386,9 +385,21 @@ def _conjunction_phrase(needed: frozenset[str]) -> str:
     return "+".join(sorted(n.partition(":")[2] for n in needed))
 
 
-@cache
+# The process's cue table, built by the first call of :func:`cue_table`. A module variable
+# rather than functools.cache: the classifier asks for it several times per mail, and from
+# compiled code a cache wrapper is a generic call each time.
+_CUE_TABLE: CueTable | None = None
+
+
 def cue_table() -> CueTable:
     """The cue triggers as features (built once per process; needs the tagger)."""
+    global _CUE_TABLE
+    if _CUE_TABLE is None:
+        _CUE_TABLE = _build_cue_table()
+    return _CUE_TABLE
+
+
+def _build_cue_table() -> CueTable:
     single: dict[str, list[int]] = {}
     conjunctions: dict[str, list[tuple[frozenset[str], int]]] = {}
     for index, cue in enumerate(CUES):

@@ -8,6 +8,7 @@ stray dashes next to spaces, so the patterns allow those.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Final
 
 from bot.carriers import CARRIER_ALIASES, check_digit_ok, is_s10
@@ -52,6 +53,10 @@ _CARRIER_NAMES: Final = re.compile(
 # Written out, not \d{3}: a pattern that starts with a character class lets the engine
 # skip to candidate characters instead of trying a match at every position.
 _THREE_DIGITS: Final = re.compile(r"\d\d\d")
+# Both order ID forms hold seven digits in a row (3-7-7, or seventeen), and an S10 number
+# nine digits in groups of three: texts without them skip those scans.
+_SEVEN_DIGITS: Final = re.compile(r"\d\d\d\d\d\d\d")
+_S10_DIGITS: Final = re.compile(r"\d\d\d[ -]?\d\d\d[ -]?\d\d\d")
 _CONTEXT_BEFORE: Final = 40
 _CONTEXT_AFTER: Final = 15
 
@@ -60,7 +65,7 @@ def order_ids(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Amazon order IDs in normalised ``text`` (``249-1234567-1234567``) and their spans."""
     found: list[str] = []
     spans: list[tuple[int, int]] = []
-    if not _THREE_DIGITS.search(text):
+    if not _SEVEN_DIGITS.search(text):
         return found, spans
     for m in _ORDER_ID.finditer(text):
         found.append("-".join(m.groups()))
@@ -137,7 +142,8 @@ def tracking_numbers(text: str, skip: list[tuple[int, int]] | None = None) -> li
     text = _blank(text, skip or [])
     found: list[tuple[int, TrackingNumber]] = []
     taken: list[tuple[int, int]] = []
-    for m in _S10_TEXT.finditer(text):
+    s10: Iterable[re.Match[str]] = _S10_TEXT.finditer(text) if _S10_DIGITS.search(text) else ()
+    for m in s10:
         number = "".join(m.groups()).upper()
         carrier = _carrier_near(text, m.start(), m.end())
         valid = is_s10(number)

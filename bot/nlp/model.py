@@ -84,8 +84,10 @@ class IntentModel:
     # ``dataclasses.replace`` like ``rows``.
     sums: ExactSums | None = field(default=None, compare=False, repr=False)
     # Per column, built on first use: each feature with a positive weight there and its place
-    # among them, strongest first (see :func:`_strongest`).
-    ranks: dict[int, dict[str, int]] = field(default_factory=dict, compare=False, repr=False)
+    # among them, strongest first, and those features by place (see :func:`_strongest`).
+    ranks: dict[int, tuple[dict[str, int], list[str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not self.rows:
@@ -149,7 +151,7 @@ class IntentModel:
         """Up to ``top`` features that pushed towards anger, strongest first."""
         return _strongest(scores, self._ranks(len(self.intents)), top)
 
-    def _ranks(self, column: int) -> dict[str, int]:
+    def _ranks(self, column: int) -> tuple[dict[str, int], list[str]]:
         ranks = self.ranks.get(column)
         if ranks is None:
             # (weight, name) pairs, largest first: equal weights fall back on the name.
@@ -157,7 +159,7 @@ class IntentModel:
                 [(row[column], name) for name, row in self.rows.items() if row[column] > 0.0],
                 reverse=True,
             )
-            ranks = {name: place for place, (_, name) in enumerate(order)}
+            ranks = ({name: place for place, (_, name) in enumerate(order)}, [n for _, n in order])
             self.ranks[column] = ranks
         return ranks
 
@@ -225,13 +227,15 @@ class ExactSums:
         return found
 
 
-def _strongest(scores: Scores, ranks: dict[str, int], top: int) -> list[str]:
+def _strongest(scores: Scores, ranks: tuple[dict[str, int], list[str]], top: int) -> list[str]:
     # Only positive weights are named. The mail's features in the column's order over the
     # whole model (by weight, then name, largest first) are in their own (weight, name)
-    # order, which does not depend on the set's iteration order; integers sort faster.
-    found = [name for name in scores.known if name in ranks]
-    found.sort(key=ranks.__getitem__)
-    return found[:top]
+    # order, which does not depend on the set's iteration order. Their places are sorted
+    # (plain integers: no key function to call per item) and read back as names.
+    place_of, by_place = ranks
+    places = [place_of[name] for name in scores.known if name in place_of]
+    places.sort()
+    return [by_place[place] for place in places[:top]]
 
 
 def _sigmoid(score: float) -> float:
