@@ -32,7 +32,10 @@ _CIRCLED: Final[dict[int, str]] = {
     **{0x278A + i: f"({i + 1})" for i in range(10)},
 }
 _TILDES: Final[dict[int, str]] = {ord(c): "〜" for c in "~～∼〜〰"}
-_DASH_IN_DIGITS: Final = re.compile(r"(?<=\d)[‐‑‒–—―−ー─━﹣-](?=\d)")
+# The dash first and the digit before it as a look-behind after it (not ``(?<=\d)`` first):
+# a pattern that starts with a character class lets the engine skip to the dashes, while a
+# leading look-behind is tried at every position.
+_DASH_IN_DIGITS: Final = re.compile(r"[‐‑‒–—―−ー─━﹣-](?<=\d.)(?=\d)")
 # Marks that combine with the character before them (half-width voiced marks included).
 _JOINERS: Final = frozenset("\uff9e\uff9f\u3099\u309a")
 
