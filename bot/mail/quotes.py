@@ -146,7 +146,8 @@ def _drop_quoted(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _QUOTED.match(line):
+        # (A quoted line holds ">" or "＞": two substring tests spare most lines the pattern.)
+        if (">" in line or "＞" in line) and _QUOTED.match(line):
             i += 1
             continue
         size = _attribution_size(lines, i) if i in near_colon else 0
@@ -188,6 +189,9 @@ def _attribution_size(lines: list[str], i: int) -> int:
             if not extra or len(extra) > _MAX_HEADERISH or _QUOTED.match(extra):
                 return 0
             joined = f"{joined} {extra}"
+        # Both forms end with a colon, and ``joined`` with no white space (stripped parts).
+        if not joined.endswith((":", "：")):
+            continue
         if _GMAIL_ATTRIBUTION.match(joined):
             return size
         if _WROTE_ENDING.search(joined):
