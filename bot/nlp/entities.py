@@ -40,10 +40,15 @@ _PHONE_WORDS: Final = re.compile(
 _TRACKING_WORDS: Final = re.compile(
     r"追跡|伝票|問い?合わ?せ番号|問合せ番号|送り状|配送番号|荷物番号|tracking", re.IGNORECASE
 )
-# Longest aliases first so that ヤマト運輸 wins over ヤマト.
+# Longest aliases first so that ヤマト運輸 wins over ヤマト. The look-behind of a Latin alias
+# sits after its first character (as in the patterns above): every alternative then starts with
+# a plain character, so the engine skips to candidate characters instead of trying every
+# position.
 _CARRIER_NAMES: Final = re.compile(
     "|".join(
-        rf"(?<![a-z]){re.escape(a)}(?![a-z])" if a.isascii() else re.escape(a)
+        rf"{re.escape(a[0])}(?<![a-z]{re.escape(a[0])}){re.escape(a[1:])}(?![a-z])"
+        if a.isascii()
+        else re.escape(a)
         for a in sorted(CARRIER_ALIASES, key=len, reverse=True)
         if len(a) >= 2 and CARRIER_ALIASES[a] != "other"
     ),
