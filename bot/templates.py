@@ -60,6 +60,11 @@ def endate(value: date | datetime | None, tz: str = "Asia/Tokyo") -> str:
     return f"{_WEEKDAYS_EN[value.weekday()]} {value.day} {value:%b}"
 
 
+# Entries kept per process in each of the renderer's memos (templates, attribute verdicts,
+# template files found): far more than a deployment's templates and types.
+_MAX_REMEMBERED = 4096
+
+
 class _Sandbox(SandboxedEnvironment):
     """Jinja's sandbox, remembering its verdict on each (type, attribute name).
 
@@ -67,8 +72,6 @@ class _Sandbox(SandboxedEnvironment):
     type is: functions, methods, types, frames, generators ...), while a reply template asks
     the same dozen of them at every render.
     """
-
-    _MAX_VERDICTS = 4096
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,7 +91,7 @@ class _Sandbox(SandboxedEnvironment):
         template = self._loaded.get(name)
         if template is None:
             template = super()._load_template(name, globals)
-            if len(self._loaded) < self._MAX_VERDICTS:
+            if len(self._loaded) < _MAX_REMEMBERED:
                 self._loaded[name] = template
         return template
 
@@ -97,7 +100,7 @@ class _Sandbox(SandboxedEnvironment):
         verdict = self._verdicts.get(key)
         if verdict is None:
             verdict = super().is_safe_attribute(obj, attr, value)
-            if len(self._verdicts) < self._MAX_VERDICTS:
+            if len(self._verdicts) < _MAX_REMEMBERED:
                 self._verdicts[key] = verdict
         return verdict
 
@@ -142,7 +145,7 @@ class Renderer:
         if key in self._found:
             return True
         found = (self.templates_dir / lang / name).is_file()
-        if found and len(self._found) < 4096:
+        if found and len(self._found) < _MAX_REMEMBERED:
             self._found.add(key)
         return found
 

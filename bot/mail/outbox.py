@@ -604,9 +604,12 @@ class OutboxSender:
         info = log.isEnabledFor(logging.INFO)  # a line per mail is built only to be logged
         for a in attempts:
             entry = a.entry
-            if a.result in ("already", "sent", "released", "retry") and not info:
+            if a.result in ("failed", "gave_up"):
+                event = "outbox.refused" if a.result == "failed" else "outbox.gave_up"
+                log.warning(kv(event, entry=entry.id, attempts=entry.attempts, error=a.error))
+            elif not info:
                 continue
-            if a.result == "already":
+            elif a.result == "already":
                 log.info(
                     kv("outbox.already_delivered", entry=entry.id, message_id=entry.message_id)
                 )
@@ -631,9 +634,6 @@ class OutboxSender:
                         error=a.error,
                     )
                 )
-            else:
-                event = "outbox.refused" if a.result == "failed" else "outbox.gave_up"
-                log.warning(kv(event, entry=entry.id, attempts=entry.attempts, error=a.error))
 
 
 async def pending_count(conn: AsyncConnection) -> int:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from bot.errors import ModelError
 from bot.nlp.contract import contract_line
 
 
@@ -68,7 +69,6 @@ def understand(subject: str, text: str, *, mail_date: datetime | None = None) ->
 def warm_up() -> None:
     """Load what classifying needs (the model, the tagger and its dictionary, the cue table)
     now rather than at the first mail; a model that cannot be read fails here, by name."""
-    from bot.errors import ModelError
     from bot.nlp.model import MODEL_PATH, load_model
 
     try:
