@@ -81,7 +81,7 @@ def _leading(first: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 # --- links, addresses, phone numbers ---------------------------------------------------------
 
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'「」()、。]+", re.IGNORECASE)
+_URL = _leading("hw", r"(?:https?://|www\.)[^\s<>\"'「」()、。]+", re.IGNORECASE)
 _BARE_DOMAIN = _leading(
     "A-Za-z0-9",
     r"(?<![A-Za-z0-9@.\-/])((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
@@ -107,14 +107,23 @@ _PHONE_CUE = re.compile(r"(?:tel|phone|fax|電話|携帯|℡|☎|ファックス
 
 # --- marketing and reviews ---------------------------------------------------------------------
 
-_MARKETING = _leading(
-    r"セクキ新ポお期特今ぜごフメスほ他割\dscdpnf",
+_MARKETING_WORDS = (
     r"セール(?!ス)|クーポン|キャンペーン|新商品|新製品|新作|ポイント還元|ポイント\d+倍|お買い得"
     r"|期間限定|特価|特別価格|今なら|ぜひご購入|ご購入はこちら|フォローして|フォローをお願い"
     r"|メルマガ|ストアをチェック|(?:ほか|他)の商品もぜひ|割引(?:クーポン|券|コード)"
-    r"|(?<!\d)\d+\s*%\s*(?:off|オフ)|\bsale\b|\bcoupons?\b|discount code|promo(?:tion)? code"
-    r"|\bnew arrivals?\b|follow us|newsletter",
+    r"|\bsale\b|\bcoupons?\b|discount code|promo(?:tion)? code|\bnew arrivals?\b|follow us"
+    r"|newsletter"
+)
+_MARKETING = _leading(
+    r"セクキ新ポお期特今ぜごフメスほ他割\dscdpnf",
+    _MARKETING_WORDS + r"|(?<!\d)\d+\s*%\s*(?:off|オフ)",
     re.IGNORECASE,
+)
+# Without a percent sign only the words can match: this form is not tried at every digit.
+# (No word starts with a digit, so at any position only one kind can match and the two
+# forms find the same.)
+_MARKETING_WITHOUT_PERCENT = _leading(
+    "セクキ新ポお期特今ぜごフメスほ他割scdpnf", _MARKETING_WORDS, re.IGNORECASE
 )
 _REVIEW_ALWAYS = _leading(
     "高星★☆5五満fpg",
@@ -210,6 +219,8 @@ def _links(text: str, allowed: tuple[str, ...]) -> list[Violation]:
         if not _domain_allowed(host, allowed):
             found.append(Violation("link", f"{host} is not an allowed link domain", url))
     without_urls = _URL.sub(" ", text)
+    if "." not in without_urls:
+        return found  # a bare domain has a dot
     for match in _BARE_DOMAIN.finditer(without_urls):
         host = match.group(1).lower()
         if host not in seen and not _domain_allowed(host, allowed):
@@ -300,6 +311,29 @@ def _keigo(text: str) -> list[Violation]:
     return found
 
 
+_NFKC_LINES: dict[str, str] = {}
+_NFKC_REMEMBERED = 4096  # distinct lines kept (a reply's fixed lines recur in every reply)
+
+
+def _nfkc(text: str) -> str:
+    """``text`` in NFKC, line by line, remembering the lines already seen.
+
+    The same as normalising the whole text (a line break is never composed with a neighbour
+    and no character decomposes into one), but Python normalises short lines much faster
+    than one long text, and the fixed lines of the shop's templates come back in every reply.
+    """
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        done = _NFKC_LINES.get(line)
+        if done is None:
+            done = unicodedata.normalize("NFKC", line)
+            if len(_NFKC_LINES) >= _NFKC_REMEMBERED:
+                _NFKC_LINES.clear()
+            _NFKC_LINES[line] = done
+        lines[i] = done
+    return "\n".join(lines)
+
+
 def check_text(
     text: str,
     shop: ShopSettings,
@@ -317,8 +351,8 @@ def check_text(
     the same for the bot and for agents; with ``author="agent"`` the violations come back
     with ``blocking=False``: warnings the agent confirms (:func:`warning_text`) before sending.
     """
-    body = unicodedata.normalize("NFKC", text)
-    head = unicodedata.normalize("NFKC", subject or "")
+    body = _nfkc(text)
+    head = _nfkc(subject or "")
     both = f"{head}\n{body}" if head else body
     found: list[Violation] = []
     if not body.strip():
@@ -326,14 +360,16 @@ def check_text(
     found += _links(both, allowed_domains(shop))
     if shop.marketplace in RELAYED_MARKETPLACES:
         known = {re.sub(r"\D", "", unicodedata.normalize("NFKC", n)) for n in known_numbers}
-        found += [
-            Violation("email_address", "mail addresses are not allowed", m.group(0))
-            for m in _EMAIL.finditer(both)
-        ]
+        if "@" in both:  # an address has one
+            found += [
+                Violation("email_address", "mail addresses are not allowed", m.group(0))
+                for m in _EMAIL.finditer(both)
+            ]
         found += _phones(both, known)
+        marketing = _MARKETING if "%" in both else _MARKETING_WITHOUT_PERCENT
         found += [
             Violation("marketing", "promotional wording", m.group(0))
-            for m in _MARKETING.finditer(both)
+            for m in marketing.finditer(both)
         ]
         found += _review_requests(both)
         found += _thank_you_only(body, shop)

@@ -20,6 +20,8 @@ from bot import policy
 
 LEADING = {
     "marketing": policy._MARKETING,
+    "marketing_without_percent": policy._MARKETING_WITHOUT_PERCENT,
+    "url": policy._URL,
     "review_always": policy._REVIEW_ALWAYS,
     "review_word": policy._REVIEW_WORD,
     "request_or_incentive": policy._REQUEST_OR_INCENTIVE,
@@ -125,3 +127,32 @@ def test_the_matches_are_the_plain_patterns(name: str) -> None:
         slow = [(m.span(), m.lastindex) for m in plain.finditer(text)]
         assert fast == slow, text[:80]
         assert pattern.sub("", text) == plain.sub("", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ご注文（注文番号：２４９－１２３４５６７）は、１１月２０日に発送いたしました。\n"
+        "配送状況は下記ページでご確認いただけます。\nｈｔｔｐｓ：／／ｅｘａｍｐｌｅ．ｊｐ\n",
+        "\n\u0301が行頭に\nｶﾞｷﾞｸﾞ\u3099\n\u1100\n\u1161\u11a8\n㈱①髙\r\n\n",
+        "",
+        "\n\n",
+        "Ａ\u030a\nA\n\u030a",
+    ],
+)
+def test_line_by_line_nfkc_is_whole_text_nfkc(text: str) -> None:
+    import unicodedata
+
+    assert policy._nfkc(text) == unicodedata.normalize("NFKC", text)
+    assert policy._nfkc(text) == unicodedata.normalize("NFKC", text)  # from what it remembers
+
+
+def test_without_a_percent_sign_the_marketing_words_alone_find_the_same() -> None:
+    texts = [t.replace("%", "").replace("％", "") for t in _texts()]
+    texts.append("50%オフ セール 10 % off クーポン ポイント5倍")
+    for text in texts:
+        full = [m.span() for m in policy._MARKETING.finditer(text)]
+        if "%" not in text:
+            assert [m.span() for m in policy._MARKETING_WITHOUT_PERCENT.finditer(text)] == full
+        else:
+            assert len(full) > len(list(policy._MARKETING_WITHOUT_PERCENT.finditer(text)))
