@@ -5,6 +5,9 @@ over one connection to the same SMTP server: the ceiling the desk is measured ag
 
     python benchmarks/backlog.py [--mails 2000] [--database URL] [--workers N]
 
+``--database`` must name an empty database (e.g. ``psql -h 127.0.0.1 -U postgres -c 'CREATE
+DATABASE bench'`` and ``postgresql+asyncpg://postgres@127.0.0.1:5432/bench``).
+
 ``BENCH_PROFILE=FILE`` writes a cProfile of the desk process (this one) while it works
 (``python -m pstats FILE``); the profiler's own cost slows it, so rates are not comparable then.
 
@@ -14,8 +17,10 @@ with ``MADOGUCHI_ROLES=decide,send``. The clock starts when every process is run
 a desk that was already up when the backlog is let in: this process's desk is built and
 started before it, and so are the extra workers (each has logged ``event=desk.start``; they
 have no mailbox to read, so they have done no work yet). Starting a desk with the decide role
-loads the classifier (model, tagger, dictionary); everything after that (opening SMTP and IMAP
-connections, the first reads) is timed in every process.
+loads the classifier (model, tagger, dictionary) and, with ``MADOGUCHI_ANALYSIS_PROCESSES``
+(``auto``: one on a machine with more than one CPU), starts its analysis helpers, each
+loading the classifier too; everything after that (opening SMTP and IMAP connections, the
+first reads) is timed in every process. The table names the helpers beside the processes.
 """
 
 from __future__ import annotations
@@ -183,7 +188,11 @@ async def main(count: int, database_url: str | None, workers: int = 1) -> None:
         report = await import_orders(
             store, orders_csv(workdir / "orders.csv", people), now=datetime.now(UTC)
         )
-        assert report.applied and report.inserted == count, report
+        if not (report.applied and report.inserted == count):
+            raise SystemExit(
+                f"the store at {settings.database_url} already holds orders ({report}): "
+                "give the benchmark an empty database"
+            )
         await store.close()
 
         dovecot.stop()  # the MTA keeps delivering while the desk and IMAP are down
@@ -196,6 +205,7 @@ async def main(count: int, database_url: str | None, workers: int = 1) -> None:
 
         desk = Desk(settings)
         await desk.start()
+        await desk.analyser.start()  # what Desk.run starts first: its analysis helpers
         stop = asyncio.Event()
         extra = [await start_worker(worker_env(settings, port, n)) for n in range(1, workers)]
         profiler = _profiler()
@@ -229,6 +239,7 @@ async def main(count: int, database_url: str | None, workers: int = 1) -> None:
             ("mails waiting at start", f"{count}"),
             ("store", settings.database_url.split(":", 1)[0]),
             ("desk processes", f"{workers}"),
+            ("analysis helpers per desk process", f"{settings.analysis_processes}"),
             ("raw aiosmtplib send rate", f"{raw_rate:.0f} replies/s"),
             ("desk: first reply after", f"{first:.2f} s"),
             ("desk: all answered after", f"{answered - started:.2f} s"),
@@ -245,6 +256,7 @@ async def main(count: int, database_url: str | None, workers: int = 1) -> None:
                 "mails": count,
                 "store": settings.database_url.split(":", 1)[0],
                 "processes": workers,
+                "analysis_helpers_per_process": settings.analysis_processes,
                 "raw_replies_per_s": round(raw_rate, 1),
                 "desk_replies_per_s": round(desk_rate, 1),
                 "desk_seconds": round(answered - started, 3),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -247,10 +246,3 @@ def _render(
     except TemplateError as exc:
         log.warning(kv("act.template_error", template=f"{lang}/{name}", error=type(exc).__name__))
         return None, f"template {lang}/{name} failed: {type(exc).__name__}: {exc}"
-
-
-def reference_time(mail: BuyerMail, now: datetime) -> datetime:
-    """The mail's own date when plausible (for resolving 「明日」), else now."""
-    if mail.date is not None and abs((now - mail.date).total_seconds()) < 30 * 86400:
-        return mail.date
-    return now

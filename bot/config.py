@@ -179,6 +179,8 @@ class Settings:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     poll_seconds: float = 5.0
     roles: frozenset[str] = frozenset(ROLES)
+    # Helper processes that parse and classify mail for the decide role (0: in this process).
+    analysis_processes: int = 0
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields replaced (tests and the demo use this)."""
@@ -374,6 +376,17 @@ def _int(name: str, value: Any, example: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ConfigError(name, f"{value!r} is not a whole number", example) from None
+
+
+def _analysis_processes(value: Any) -> int:
+    """``auto``: one helper on a machine with more than one CPU, none on a single CPU."""
+    name, example = "MADOGUCHI_ANALYSIS_PROCESSES", "auto, 0 (in the desk process) or 1"
+    if str(value).strip().lower() == "auto":
+        return 1 if (os.cpu_count() or 1) > 1 else 0
+    count = _int(name, value, example)
+    if not 0 <= count <= 32:
+        raise ConfigError(name, f"{count} is not between 0 and 32", example)
+    return count
 
 
 def _list(value: Any) -> tuple[str, ...]:
@@ -833,6 +846,9 @@ def load_settings(
         roles=frozenset(
             _choice("MADOGUCHI_ROLES", role, ROLES)
             for role in _list(pick("MADOGUCHI_ROLES", "roles", default=list(ROLES)))
+        ),
+        analysis_processes=_analysis_processes(
+            pick("MADOGUCHI_ANALYSIS_PROCESSES", "analysis_processes", default="auto")
         ),
     )
     if not settings.roles:

@@ -22,13 +22,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import audit
-from bot.act import Outcome, reference_time
+from bot.act import Outcome
+from bot.analysis import TURN_SECONDS, Analyser, Analysis
 from bot.batch import Decider, Item, Processed, Writes
 from bot.clock import Clock
 from bot.config import Settings
 from bot.logs import kv
 from bot.mail.parse import parse_mail
-from bot.nlp import understand
 from bot.router import Router
 from bot.store import Store
 from bot.store.schema import decisions, messages, raw_mails, tickets
@@ -42,25 +42,6 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
-TURN_SECONDS = 0.02  # the longest a batch keeps the event loop to itself
-
-
-class _Turns:
-    """Hands the event loop a turn once ``TURN_SECONDS`` of work went by without one.
-
-    Mail in flight (the SMTP conversation, IMAP reads) moves between mails of a batch, but
-    not after every mail: each turn is a pass through the loop and its poll, and the other
-    tasks' work in between evicts the stage's tables from the CPU's caches.
-    """
-
-    def __init__(self) -> None:
-        self.since = time.perf_counter()
-
-    async def maybe(self) -> None:
-        now = time.perf_counter()
-        if now - self.since >= TURN_SECONDS:
-            await asyncio.sleep(0)
-            self.since = time.perf_counter()
 
 
 class _ClaimLost(RuntimeError):
@@ -80,8 +61,10 @@ class Pipeline:
         *,
         policies: dict[int, str] | None = None,
         mailbox_names: dict[int, str] | None = None,
+        analyser: Analyser | None = None,
     ) -> None:
         self.settings = settings
+        self.analyser = analyser or Analyser()  # in this process unless the desk gave helpers
         self.store = store
         self.clock = clock
         self.decider = Decider(settings, router, renderer, policies=policies)
@@ -110,7 +93,11 @@ class Pipeline:
         return result
 
     async def process_batch(
-        self, rows: Sequence[Any], *, hand_over: bool = False
+        self,
+        rows: Sequence[Any],
+        *,
+        hand_over: bool = False,
+        analysed: Sequence[Analysis] | None = None,
     ) -> list[Processed]:
         """Process claimed raw mails in one transaction, in arrival order.
 
@@ -120,7 +107,7 @@ class Pipeline:
         sender (which must then send or release them).
         """
         try:
-            return await self._process_batch(list(rows), hand_over)
+            return await self._process_batch(list(rows), hand_over, analysed)
         except Exception as exc:
             if len(rows) > 1:
                 log.warning(kv("pipeline.batch_failed", mails=len(rows), error=type(exc).__name__))
@@ -143,24 +130,23 @@ class Pipeline:
                 return [Processed(row.id, "skipped", error=str(exc))]
             return [await self._give_up(row, f"{type(exc).__name__}: {exc}")]
 
-    async def _process_batch(self, rows: list[Any], hand_over: bool = False) -> list[Processed]:
+    async def _process_batch(
+        self,
+        rows: list[Any],
+        hand_over: bool = False,
+        analysed: Sequence[Analysis] | None = None,
+    ) -> list[Processed]:
         if not rows:
             return []
         now = self.clock.now()
-        # Stage by stage over the whole batch: each stage's tables and patterns (the tagger's
-        # dictionary above all) stay in the CPU's caches from one mail to the next, where
-        # parsing, tagging and rendering in turn for each mail kept evicting each other.
         ordered = sorted(rows, key=lambda r: r.id)
-        turns = _Turns()
-        mails = []
-        for row in ordered:
-            mails.append(parse_mail(row.raw))
-            await turns.maybe()
-        items = []
-        for row, mail in zip(ordered, mails, strict=True):
-            nlu = understand(mail.subject, mail.new_text, mail_date=reference_time(mail, now))
-            items.append(Item(row, mail, nlu, thread_keys(mail, nlu.order_ids)))
-            await turns.maybe()
+        if analysed is None:
+            analysed = await self.analyser.analyse([row.raw for row in ordered], now)
+        items = [
+            Item(row, mail, nlu, thread_keys(mail, nlu.order_ids))
+            for row, (mail, nlu) in zip(ordered, analysed, strict=True)
+        ]
+        since = time.perf_counter()
         # The process's write turn is taken for the writes and kept until the commit (the
         # outer stack lets go of it after the transaction's block has committed).
         async with contextlib.AsyncExitStack() as turn, self.store.begin() as conn:
@@ -173,7 +159,9 @@ class Pipeline:
             planned = []
             for item in items:
                 planned.append(await self.decider.decide(item, facts, writes, now))
-                await turns.maybe()
+                if time.perf_counter() - since >= TURN_SECONDS:
+                    await asyncio.sleep(0)  # let mail in flight (SMTP, IMAP) move on
+                    since = time.perf_counter()
             await turn.enter_async_context(self.store.write_turn())
             results = await self.decider.write(
                 conn,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import functools
 import gc
 import logging
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bot.analysis import Analyser, Analysis
 from bot.clock import Clock, SystemClock, pause
 from bot.config import MailboxSettings, Settings
 from bot.deadlines.reminders import ReminderWorker
@@ -27,6 +29,7 @@ from bot.nlp.understanding import warm_up
 from bot.pipeline import Pipeline, Processed
 from bot.router import Router
 from bot.store import Store, open_store
+from bot.store.schema import raw_mails
 from bot.templates import Renderer
 from bot.tickets import record_send_failure, record_sent
 
@@ -107,6 +110,7 @@ class Desk:
         self._taken = asyncio.Event()  # set when a sender took handed-over replies
         self._started = False
         self.mailbox_errors: list[str] = []
+        self.analyser = Analyser()  # set up by start for the decide role; helpers start in run
 
     async def start(self, *, migrate: bool = True) -> None:
         """Migrate the store, register mailboxes and build the stages."""
@@ -131,6 +135,7 @@ class Desk:
             self.renderer,
             policies=policies,
             mailbox_names=names,
+            analyser=self.analyser,
         )
         slack = self.settings.slack.enabled
         self.sender = OutboxSender(
@@ -146,6 +151,8 @@ class Desk:
             # The classifier (model, tagger, dictionary) is loaded now, not at the first mail:
             # a damaged model stops start-up by name, and the first buyer waits no longer.
             warm_up()
+            self.analyser = Analyser(self.settings.analysis_processes)
+            self.pipeline.analyser = self.analyser
             self.loops.append(self._process_loop)
         if "send" in roles:
             self.loops.append(self._outbox_loop)
@@ -244,6 +251,8 @@ class Desk:
     async def run(self, stop: asyncio.Event) -> None:
         """Run every loop until ``stop`` is set."""
         await self.start()
+        if "decide" in self.settings.roles:
+            await self.analyser.start()  # a running desk parses and classifies beside the loop
         log.info(
             kv(
                 "desk.start",
@@ -294,27 +303,50 @@ class Desk:
         assert self.pipeline is not None
         log.info(kv("pipeline.start", worker=self.settings.worker_id))
         failures = 0
-        while not stop.is_set():
-            self._work.clear()
-            if len(self._handed) >= HANDED_MAX:
-                # The senders are a full hand-over behind: let them catch up a little (CPU
-                # spent deciding now only makes sending finish later), but never for long.
-                self._taken.clear()
-                await pause(stop, HANDED_WAIT_SECONDS, self._taken)
-            try:
-                rows = await self.pipeline.claim(limit=BATCH)
-            except Exception as exc:  # the store is unreachable: wait and try again
-                failures += 1
-                wait = min(2**failures, 60)
-                log.warning(kv("pipeline.store_error", error=type(exc).__name__, retry_in=wait))
-                await pause(stop, wait)
-                continue
-            failures = 0
-            if rows:
+        # With analysis helpers, the next batch is claimed and analysed in a helper while
+        # this one is decided and written here.
+        ahead: tuple[list[Any], asyncio.Task[list[Analysis]]] | None = None
+        try:
+            while not stop.is_set():
+                self._work.clear()
+                if len(self._handed) >= HANDED_MAX:
+                    # The senders are a full hand-over behind: let them catch up a little (CPU
+                    # spent deciding now only makes sending finish later), but never for long.
+                    self._taken.clear()
+                    await pause(stop, HANDED_WAIT_SECONDS, self._taken)
+                analysis: asyncio.Task[list[Analysis]] | None = None
+                if ahead is not None:
+                    (rows, analysis), ahead = ahead, None
+                else:
+                    try:
+                        rows = await self.pipeline.claim(limit=BATCH)
+                    except Exception as exc:  # the store is unreachable: wait and try again
+                        failures += 1
+                        wait = min(2**failures, 60)
+                        log.warning(
+                            kv("pipeline.store_error", error=type(exc).__name__, retry_in=wait)
+                        )
+                        await pause(stop, wait)
+                        continue
+                    failures = 0
+                if not rows:
+                    await pause(stop, self.settings.poll_seconds, self._work)
+                    continue
+                if self.analyser.helping:
+                    analysis = analysis or self._analyse(rows)
+                    ahead = await self._claim_ahead()
+                analysed = None
+                if analysis is not None:
+                    try:
+                        analysed = await analysis
+                    except Exception as exc:  # analysed again below, mail by mail if need be
+                        log.warning(kv("pipeline.analysis_failed", error=type(exc).__name__))
                 # One transaction per batch: a stop request lets it finish, never half-way.
                 # This process's senders take the replies from here when they keep up.
                 hand_over = "send" in self.settings.roles and len(self._handed) < HANDED_MAX
-                results = await self.pipeline.process_batch(rows, hand_over=hand_over)
+                results = await self.pipeline.process_batch(
+                    rows, hand_over=hand_over, analysed=analysed
+                )
                 entries = [r.entry for r in results if r.entry is not None]
                 if stop.is_set():  # the senders are done: the next claim takes them
                     assert self.sender is not None
@@ -323,9 +355,33 @@ class Desk:
                     self._handed.extend(entries)
                 if any(r.outbox_id is not None for r in results):
                     self._send.set()
-                continue
-            await pause(stop, self.settings.poll_seconds, self._work)
+        finally:
+            if ahead is not None:  # claimed but not decided: back to the store at once
+                rows, analysis = ahead
+                analysis.cancel()
+                await asyncio.gather(analysis, return_exceptions=True)
+                for row in rows:
+                    with contextlib.suppress(Exception):  # else its lease runs out
+                        await self.pipeline.store.release(
+                            raw_mails, row.id, worker=self.settings.worker_id
+                        )
         log.info(kv("pipeline.stop", worker=self.settings.worker_id))
+
+    def _analyse(self, rows: list[Any]) -> asyncio.Task[list[Analysis]]:
+        """The analysis of claimed mails (in arrival order, as the pipeline takes them)."""
+        assert self.pipeline is not None
+        raws = [row.raw for row in sorted(rows, key=lambda r: r.id)]
+        return asyncio.create_task(self.analyser.analyse(raws, self.clock.now()))
+
+    async def _claim_ahead(self) -> tuple[list[Any], asyncio.Task[list[Analysis]]] | None:
+        """Claim the next batch and start its analysis; None when nothing waits (or the
+        store cannot be reached now: the loop's own claim finds out and waits)."""
+        assert self.pipeline is not None
+        try:
+            rows = await self.pipeline.claim(limit=BATCH)
+        except Exception:
+            return None
+        return (rows, self._analyse(rows)) if rows else None
 
     async def _outbox_loop(self, stop: asyncio.Event) -> None:
         assert self.sender is not None
@@ -378,4 +434,5 @@ class Desk:
             if close is not None:
                 await close()
         await self.transport.close()
+        await self.analyser.close()
         await self.store.close()

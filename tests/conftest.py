@@ -200,6 +200,9 @@ def make_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
                 signature="ミライ雑貨店 カスタマーサポート",
             ),
             worker_id="test-worker",
+            # Parsing and classifying in the desk process: a running desk starts no helper
+            # process per test (tests/pipeline/test_analysis.py runs the helpers).
+            analysis_processes=0,
         )
         return replace(settings, **changes)  # type: ignore[arg-type]
 

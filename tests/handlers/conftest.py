@@ -91,7 +91,7 @@ def pin_nlu(monkeypatch: pytest.MonkeyPatch) -> Pin:
             }
             return replace(real, **{**base, **changes})
 
-        monkeypatch.setattr("bot.pipeline.understand", fake)
+        monkeypatch.setattr("bot.analysis.understand", fake)  # analysed in the desk process
 
     return pin
 
