@@ -378,11 +378,19 @@ def _int(name: str, value: Any, example: str) -> int:
         raise ConfigError(name, f"{value!r} is not a whole number", example) from None
 
 
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system tells)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _analysis_processes(value: Any) -> int:
     """``auto``: one helper on a machine with more than one CPU, none on a single CPU."""
     name, example = "MADOGUCHI_ANALYSIS_PROCESSES", "auto, 0 (in the desk process) or 1"
     if str(value).strip().lower() == "auto":
-        return 1 if (os.cpu_count() or 1) > 1 else 0
+        return 1 if _usable_cpus() > 1 else 0
     count = _int(name, value, example)
     if not 0 <= count <= 32:
         raise ConfigError(name, f"{count} is not between 0 and 32", example)

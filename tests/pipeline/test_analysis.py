@@ -190,7 +190,8 @@ async def test_a_desk_stopped_mid_backlog_leaves_nothing_claimed_and_the_next_ru
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("0", 0), ("2", 2), ("auto", 1 if (os.cpu_count() or 1) > 1 else 0)]
+    ("value", "expected"),
+    [("0", 0), ("2", 2), ("auto", 1 if len(os.sched_getaffinity(0)) > 1 else 0)],
 )
 def test_the_number_of_helpers_is_a_setting(value: str, expected: int) -> None:
     env = {"MADOGUCHI_ANALYSIS_PROCESSES": value, "MADOGUCHI_CONFIG": "/dev/null"}
