@@ -6,6 +6,7 @@ measured just before the desk starts and again just after it is done, and the me
 counts (a shared host's speed drifts within a minute; both are printed).
 
     python benchmarks/backlog.py [--mails 2000] [--database URL] [--workers N]
+                                 [--analysis-processes N]
 
 ``--database`` must name an empty database (e.g. ``psql -h 127.0.0.1 -U postgres -c 'CREATE
 DATABASE bench'`` and ``postgresql+asyncpg://postgres@127.0.0.1:5432/bench``).
@@ -139,6 +140,7 @@ def worker_env(settings: Settings, smtp_port: int, n: int) -> dict[str, str]:
         MADOGUCHI_SHOP_SIGNATURE=settings.shop.signature or "",
         MADOGUCHI_POLL_SECONDS="0.2",
         MADOGUCHI_LOG_LEVEL="WARNING",
+        MADOGUCHI_ANALYSIS_PROCESSES=str(settings.analysis_processes),
     )
     return env
 
@@ -170,7 +172,9 @@ async def start_worker(env: dict[str, str], seconds: float = 60.0) -> asyncio.su
     return process
 
 
-async def main(count: int, database_url: str | None, workers: int = 1) -> None:
+async def main(
+    count: int, database_url: str | None, workers: int = 1, helpers: int | None = None
+) -> None:
     logging.basicConfig(
         level=getattr(logging, os.environ.get("BENCH_LOG", "WARNING")),
         format="%(relativeCreated)d %(name)s %(message)s",
@@ -183,6 +187,8 @@ async def main(count: int, database_url: str | None, workers: int = 1) -> None:
         settings = desk_settings(workdir, dovecot, port)
         if database_url:
             settings = replace(settings, database_url=database_url)
+        if helpers is not None:
+            settings = replace(settings, analysis_processes=helpers)
         people = buyers(count)
 
         store = open_store(settings.database_url)
@@ -259,7 +265,8 @@ async def main(count: int, database_url: str | None, workers: int = 1) -> None:
         dialect = settings.database_url.split(":", 1)[0].split("+", 1)[0]
         path = write_results(
             ("backlog" if dialect == "sqlite" else f"backlog-{dialect}")
-            + (f"-{workers}-workers" if workers > 1 else ""),
+            + (f"-{workers}-workers" if workers > 1 else "")
+            + (f"-{helpers}-helpers" if helpers is not None else ""),
             {
                 "mails": count,
                 "store": settings.database_url.split(":", 1)[0],
@@ -288,5 +295,10 @@ if __name__ == "__main__":
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--database", help="a store URL instead of a fresh SQLite file")
     parser.add_argument("--workers", type=int, default=1, help="desk processes (default 1)")
+    parser.add_argument(
+        "--analysis-processes",
+        type=int,
+        help="analysis helpers of this desk process (default: the setting's auto)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.mails, args.database, args.workers))
+    asyncio.run(main(args.mails, args.database, args.workers, args.analysis_processes))
