@@ -487,7 +487,11 @@ def leave_one_writer_out(
             **_summary(report),
             "auto_count": report.auto_count,
             "none_count": report.none_count,
-            "thresholds": chosen.thresholds.__dict__,
+            # Named one by one: the compiled build's Thresholds has no __dict__.
+            "thresholds": {
+                name: getattr(chosen.thresholds, name)
+                for name in ("auto", "none", "angry", "other_intent")
+            },
         }
     return figures
 
