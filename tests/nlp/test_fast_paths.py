@@ -44,3 +44,23 @@ def test_contributions_are_the_strongest_positive_weights_in_weight_then_name_or
                 reverse=True,
             )  # fmt: skip
             assert model.contributions(scores, intent, 5) == [n for _, n in pairs[:5]]
+
+
+def test_respell_check_finds_a_word_where_the_trie_does() -> None:
+    from bot.nlp import respell
+
+    rng = random.Random(11)
+    words = list(respell._TABLE)
+    letters = "".join(sorted(set("".join(words)))) + "はのにをがですま。、 abc1"
+    samples = [""] + words + [w[:-1] for w in words] + [w[1:] for w in words]
+    for _ in range(20_000):
+        pieces = []
+        for _ in range(rng.randrange(1, 6)):
+            word = rng.choice(words)
+            start = rng.randrange(len(word))
+            pieces.append(word[start : rng.randrange(start, len(word)) + 1])
+            pieces.append("".join(rng.choice(letters) for _ in range(rng.randrange(3))))
+        samples.append("".join(pieces))
+    for text in samples:
+        expected = respell._PATTERN.search(text) is not None
+        assert (respell._ANY_WORD.search(text) is not None) == expected, text
