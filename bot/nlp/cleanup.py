@@ -22,11 +22,12 @@ _QUOTE_HEADERS: Final = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 # Every quote header needs "--", a colon or "<" (all forms but one) or an "o" ("On … wrote"),
-# and every relay line "a" or "e" (in any case) or one of a few kana and kanji: where a text
-# or line has none of them the case-insensitive patterns, tried at every position, are
-# skipped.
+# and every relay line one of a few letters (in any case: "amazon" has a z, "message" a g,
+# "buyer", "you have" and "reply" a y, "customer" a c) or kanji and kana (を通じて, 経由で,
+# メッセージ, 購入者, お客様): where a text or line has none of them the case-insensitive
+# patterns, tried at every position, are skipped.
 _QUOTE_HEADER_SIGNS: Final = re.compile(r"[-:：<＜oO]")
-_RELAY_SIGNS: Final = re.compile(r"[aAeEを経メ購客]")
+_RELAY_SIGNS: Final = re.compile(r"[zZyYgGcC通経メ購客]")
 _SIGNATURE: Final = re.compile(
     r"^(?:--\s*|-- ?$|(?:iPhone|iPad|Android|スマートフォン|携帯)から送信.*|Sent from my .*|Get Outlook for .*)$",
     re.MULTILINE,
@@ -57,13 +58,25 @@ _TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜
 # engine from skipping ahead to the characters the other markers start with.
 _ANY_MARKER_AT_LINE_START: Final = re.compile(r"^[ \t]*[>＞]|^--", re.MULTILINE)
 _RULE_CHARS: Final = "━─=＝-―ー_＿*＊~〜・"
-# Every alternative starts with a plain character (a rule of four is written as each of its
-# possible first characters and three more): the engine then skips to the positions where
-# one of those characters stands instead of trying the whole alternation everywhere.
-_ANY_MARKER: Final = re.compile(
+# The markers of the buyer-text cut, as written (one alternation).
+_MARKERS: Final = (
     r"amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
     r"返信すると|reply to this|buyer|customer|お客様|"
     r"のメール|様より|<[^\n]*[>＞]|＜[^\n]*[>＞]|から送信|sent from|get outlook|"
+    + "|".join(f"{re.escape(c)}[{re.escape(_RULE_CHARS)}]{{3,}}" for c in _RULE_CHARS)
+)
+# Whether the text holds one of them, found by one pattern in which every alternative starts
+# with a plain character (a rule of four is written as each of its possible first characters
+# and three more): the engine then skips to the positions where one of those characters
+# stands instead of trying the whole alternation everywhere. A word is looked for at a
+# character rarer in mail than its first (「お客様」 at 客, "amazon" at its z), the letters
+# before it as a look-behind: fewer positions are candidates (の, お and か start no
+# alternative). It matches where _MARKERS does (tests/nlp compare them).
+_ANY_MARKER: Final = re.compile(
+    r"z(?<=amaz)on|購入者|メッセージ|g(?<=messag)e|書きました|wrote|g(?<=orig)inal|差出人|"
+    r"from\s*[:：]|返信すると|y(?<=reply) to this|buyer|customer|客(?<=お客)様|"
+    r"メ(?<=のメ)ール|様より|<[^\n]*[>＞]|＜[^\n]*[>＞]|信(?<=から送信)|f(?<=sent f)rom|"
+    r"k(?<=get outlook)|"
     + "|".join(f"{re.escape(c)}[{re.escape(_RULE_CHARS)}]{{3,}}" for c in _RULE_CHARS)
 )
 

@@ -64,3 +64,86 @@ def test_respell_check_finds_a_word_where_the_trie_does() -> None:
     for text in samples:
         expected = respell._PATTERN.search(text) is not None
         assert (respell._ANY_WORD.search(text) is not None) == expected, text
+
+
+def test_digits_and_more_holds_every_decimal_digit() -> None:
+    import re
+
+    from bot.nlp.normalize import DIGITS_AND_MORE
+
+    digits = [chr(c) for c in range(0x110000) if chr(c).isdecimal()]
+    assert re.findall(rf"[{DIGITS_AND_MORE}]", "".join(digits)) == digits
+    # Nor kana, kanji and the punctuation Japanese mail is written with.
+    assert not re.search(rf"[{DIGITS_AND_MORE}]", "あア亜。、「」ー〜・…※→★①")
+
+
+def test_digit_patterns_match_what_their_plain_forms_match() -> None:
+    import re
+
+    from bot.nlp import classify, entities, normalize
+
+    plain = {
+        classify._THREE_DIGITS: r"\d\d\d",
+        entities._THREE_DIGITS: r"\d\d\d",
+        entities._SEVEN_DIGITS: r"\d\d\d\d\d\d\d",
+        entities._TWELVE_DIGITS: r"\d\d\d\d\d\d\d\d\d\d\d\d",
+        entities._S10_DIGITS: r"\d\d\d[ -]?\d\d\d[ -]?\d\d\d",
+        entities._DIGIT_RUN: r"\d(?<![\d-]\d)\d{2,}(?:[ -]\d{3,})*(?!\d)",
+        entities._SEVENTEEN: r"(\d(?<![\d-]\d)\d{16})(?![\d-])",
+        entities._ORDER_ID: rf"(\d(?<![\d-]\d)\d{{2}})(?:{entities._SEP})(\d{{7}})"
+        rf"(?:{entities._SEP})(\d{{7}})(?![\d-])",
+        normalize._HAS_DASH: r"\d[‐‑‒–—―−ー─━﹣-]",
+        normalize._HAS_ANY: rf"[{normalize._CIRCLED_OR_TILDE}\d]"
+        rf"(?:(?<=[{normalize._CIRCLED_OR_TILDE}])|[‐‑‒–—―−ー─━﹣-])",
+    }
+    rng = random.Random(13)
+    letters = "0123456789٣७๓０-ー— あ漢a①〜~"
+    samples = [
+        "".join(rng.choice(letters) for _ in range(rng.randrange(30))) for _ in range(20_000)
+    ]
+    samples += ["249-1234567-1234567", "2491234567123456 7", "１２３", "12 345 678 901"]
+    # Whether they match is all the normaliser asks of these two (they match at the dash).
+    existence = {normalize._HAS_DASH, normalize._HAS_ANY}
+    for fast, slow in plain.items():
+        reference = re.compile(slow)
+        for text in samples:
+            if fast in existence:
+                assert (fast.search(text) is None) == (reference.search(text) is None), text
+                continue
+            found = [(m.span(), m.groups()) for m in fast.finditer(text)]
+            assert found == [(m.span(), m.groups()) for m in reference.finditer(text)], text
+
+
+def test_buyer_text_checks_say_what_the_full_patterns_say() -> None:
+    import re
+
+    from bot.nlp import cleanup
+
+    markers = re.compile(cleanup._MARKERS)
+    words = [
+        "amazon", "購入者", "メッセージ", "message", "書きました", "wrote", "original", "差出人",
+        "from :", "from：", "返信すると", "reply to this", "buyer", "customer", "お客様",
+        "のメール", "様より", "<a>", "＜b＞", "から送信", "sent from", "get outlook", "----",
+        "ーー・ー", "を通じて", "経由で", "メッセージが届", "you have received a message",
+        "via amazon", "end message", "reply to this email", "[amazon x]", "購入者とのやり取り",
+        "このメッセージに返信すると", "Amazon.co.jp を通じて", "BUYER:", "Customer：", "お客様名:",
+    ]  # fmt: skip
+    rng = random.Random(17)
+    letters = "aozmgeyrbcKſİ の お か客様信送 \n:：<>-ー"
+    samples = list(words)
+    for _ in range(30_000):
+        pieces = []
+        for _ in range(rng.randrange(1, 4)):
+            word = rng.choice(words)
+            if rng.random() < 0.5:
+                word = word.upper() if rng.random() < 0.3 else word
+                start = rng.randrange(len(word))
+                word = word[start : rng.randrange(start, len(word)) + 1]
+            pieces.append(word)
+            pieces.append("".join(rng.choice(letters) for _ in range(rng.randrange(4))))
+        samples.append("".join(pieces))
+    for text in samples:
+        low = text.lower()
+        assert (cleanup._ANY_MARKER.search(low) is None) == (markers.search(low) is None), low
+        if cleanup._RELAY_LINE.search(text) is not None:
+            assert cleanup._RELAY_SIGNS.search(text) is not None, text
