@@ -49,6 +49,28 @@ _RELAY_LINE: Final = re.compile(
     r"|購入者とのやり取り|このメッセージに返信すると|reply to this (?:e-?mail|message)",
     re.IGNORECASE,
 )
+# The same test in two parts, which say together what _RELAY_LINE says (tests/nlp compare them):
+# its alternatives anchored at the line's start, tried only there (matched, not searched for),
+# and the others, found from one class of rare characters and a look-behind for each (the
+# letters spelled in both cases, ſ with s and İ ı with i as re.IGNORECASE equates them):
+# searched case-insensitively, every alternative was tried at every position of the line.
+_RELAY_LINE_START: Final = re.compile(
+    r"\s*amazon(?:\.co\.jp)?\s*(?:を通じて|経由で|より)"
+    r"|[\s\-ー─━=＝_*]*(?:メッセージ|message|end message|メッセージの終了)[\s:：]*[\-ー─━=＝_*]*$"
+    r"|\s*(?:購入者|buyer|customer|お客様)(?:名)?\s*[:：]|\s*\[amazon[^\]]*\]",
+    re.IGNORECASE,
+)
+_RELAY_LINE_ANYWHERE: Final = re.compile(
+    r"[通経vVzZ購返yY](?:"
+    r"(?<=を通)じて.{0,40}メッセージが届|(?<=経)由で.{0,40}メッセージが届"
+    r"|(?<=[yY][oO][uU] [hH][aA][vV])[eE] [rR][eE][cC][eE][iIİı][vV][eE][dD] [aA] "
+    r"[mM][eE][sSſ][sSſ][aA][gG][eE]"
+    r"|(?<=[vV][iIİı][aA] [aA][mM][aA][zZ])[oO][nN](?:\.[cC][oO]\.[jJ][pP])?\.?\s*$"
+    r"|(?<=[tT][hH][rR][oO][uU][gG][hH] [aA][mM][aA][zZ])[oO][nN](?:\.[cC][oO]\.[jJ][pP])?\.?\s*$"
+    r"|(?<=購)入者とのやり取り|(?<=このメッセージに返)信すると"
+    r"|(?<=[rR][eE][pP][lL][yY]) [tT][oO] [tT][hH][iIİı][sSſ] "
+    r"(?:[eE]-?[mM][aA][iIİı][lL]|[mM][eE][sSſ][sSſ][aA][gG][eE]))"
+)
 
 
 _TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜・]{3,}[ \t]*)+$")
@@ -95,7 +117,11 @@ def buyer_text(text: str) -> str:
         ln
         for ln in text.split("\n")
         if not ln.lstrip().startswith((">", "＞"))
-        and not (len(ln) < 120 and _RELAY_SIGNS.search(ln) and _RELAY_LINE.search(ln))
+        and not (
+            len(ln) < 120
+            and _RELAY_SIGNS.search(ln)
+            and (_RELAY_LINE_START.match(ln) or _RELAY_LINE_ANYWHERE.search(ln))
+        )
     ]
     text = "\n".join(lines)
     cut = len(text)

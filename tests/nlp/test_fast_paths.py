@@ -127,9 +127,12 @@ def test_buyer_text_checks_say_what_the_full_patterns_say() -> None:
         "ーー・ー", "を通じて", "経由で", "メッセージが届", "you have received a message",
         "via amazon", "end message", "reply to this email", "[amazon x]", "購入者とのやり取り",
         "このメッセージに返信すると", "Amazon.co.jp を通じて", "BUYER:", "Customer：", "お客様名:",
+        "through amazon.co.jp.", "Via Amazon ", "REPLY TO THIS E-MAIL", "reply to this meſſage",
+        "You Have Received A Message", "経由で 山田さんから メッセージが届", " [Amazon.co.jp] ",
+        "--- End Message ---", "メッセージの終了", "お客様 名 :",
     ]  # fmt: skip
     rng = random.Random(17)
-    letters = "aozmgeyrbcKſİ の お か客様信送 \n:：<>-ー"
+    letters = "aozmgeyrbcKſİı の お か客様信送 \n:：<>-ー.vtIS"
     samples = list(words)
     for _ in range(30_000):
         pieces = []
@@ -145,5 +148,29 @@ def test_buyer_text_checks_say_what_the_full_patterns_say() -> None:
     for text in samples:
         low = text.lower()
         assert (cleanup._ANY_MARKER.search(low) is None) == (markers.search(low) is None), low
-        if cleanup._RELAY_LINE.search(text) is not None:
+        relay = cleanup._RELAY_LINE.search(text) is not None
+        if relay:
             assert cleanup._RELAY_SIGNS.search(text) is not None, text
+        parts = cleanup._RELAY_LINE_START.match(text) or cleanup._RELAY_LINE_ANYWHERE.search(text)
+        assert relay == (parts is not None), text
+
+
+def test_quote_cut_substring_checks_say_what_its_patterns_say() -> None:
+    import re
+
+    from bot.mail import quotes
+
+    quote_signs = re.compile(r"[>＞:：-](?:(?<=[>＞:：])|-)")
+    rng = random.Random(19)
+    letters = "sSſeEnNtToOuUlLkKKİ送信 >＞:：-a"
+    words = ["sent", "SENT", "ſent", "outlook", "OUTLOOK", "送信", "--", "Sent from", "outloo"]
+    samples = []
+    for _ in range(30_000):
+        pieces = [rng.choice(words) if rng.random() < 0.3 else "" for _ in range(2)]
+        pieces.insert(1, "".join(rng.choice(letters) for _ in range(rng.randrange(8))))
+        samples.append("".join(pieces))
+    for text in samples:
+        assert quotes._has_footer_word(text) == (quotes._FOOTER_WORDS.search(text) is not None), (
+            text
+        )
+        assert quotes._has_quote_signs(text) == (quote_signs.search(text) is not None), text
