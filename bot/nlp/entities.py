@@ -93,12 +93,10 @@ def order_ids(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with ``spans`` replaced by spaces, keeping every other offset."""
-    if not spans:
-        return text
-    chars = list(text)
+    # Slices and a join per span: a list of the text's characters would cost one object each.
     for start, end in spans:
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
+        text = "".join([text[:start], " " * (end - start), text[end:]])
+    return text
 
 
 def _carrier_near(text: str, start: int, end: int) -> str | None:

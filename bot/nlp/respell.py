@@ -147,8 +147,10 @@ def written_in_katakana(text: str) -> bool:
     """Whether ``text`` is Japanese written in katakana throughout (old phones' half-width
     kana, after normalisation), where kanji and hiragana would normally be."""
     # The common case first: some hiragana and under twenty katakana (the rules below then
-    # say no whatever the count).
-    if _HIRAGANA.search(text) is not None and _TWENTY_KATAKANA.match(text) is None:
+    # say no whatever the count); a text of under twenty characters has under twenty.
+    if _HIRAGANA.search(text) is not None and (
+        len(text) < 20 or _TWENTY_KATAKANA.match(text) is None
+    ):
         return False
     katakana = len(_KATAKANA.findall(text))
     if katakana < 4:

@@ -174,3 +174,24 @@ def test_quote_cut_substring_checks_say_what_its_patterns_say() -> None:
             text
         )
         assert quotes._has_quote_signs(text) == (quote_signs.search(text) is not None), text
+
+
+def test_word_and_blanking_shortcuts_say_what_their_plain_forms_say() -> None:
+    import re
+
+    from bot.nlp import entities, tokens
+
+    plain = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|\?|!")
+    rng = random.Random(23)
+    letters = "ab'z09٣?!. -\nİi̇あ٠ـ"
+    for _ in range(20_000):
+        text = "".join(rng.choice(letters) for _ in range(rng.randrange(20)))
+        assert tokens._ASCII_WORD.findall(text) == plain.findall(text), text
+        spans = sorted(
+            (start, rng.randrange(start, len(text) + 1))
+            for start in rng.sample(range(len(text) + 1), min(2, len(text) + 1))
+        )
+        chars = list(text)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        assert entities._blank(text, spans) == "".join(chars), (text, spans)
