@@ -174,7 +174,7 @@ def prepare(subject: str, text: str) -> PreparedMail:
 
 # Readable text of feature names that are not cues (the same in every mail). Evidence names
 # are model features, so this holds at most one entry per feature of the model.
-_READABLE: dict[str, str] = {}
+_READABLE: Final[dict[str, str]] = {}
 
 
 def _readable(name: str, features: MailFeatures) -> str:

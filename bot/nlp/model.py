@@ -233,7 +233,12 @@ def _strongest(scores: Scores, ranks: tuple[dict[str, int], list[str]], top: int
     # order, which does not depend on the set's iteration order. Their places are sorted
     # (plain integers: no key function to call per item) and read back as names.
     place_of, by_place = ranks
-    places = [place_of[name] for name in scores.known if name in place_of]
+    places = []
+    for name in scores.known:
+        # One look-up per name (not a test and then a second look-up).
+        place = place_of.get(name)
+        if place is not None:
+            places.append(place)
     places.sort()
     return [by_place[place] for place in places[:top]]
 
