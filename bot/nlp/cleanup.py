@@ -73,6 +73,33 @@ _RELAY_LINE_ANYWHERE: Final = re.compile(
 )
 
 
+class _AtLineStart:
+    """A pattern that starts with ``^`` (re.MULTILINE), searched for only where lines start.
+
+    Searched for as written, every position is tried and fails at the ``^`` but at line
+    starts. Here the text's start is matched as it is, and the other line starts are found as
+    the newline before them (a literal the engine skips to): the first match is the one the
+    pattern's own search finds, at the same place.
+    """
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        body = pattern.pattern
+        if not body.startswith("^") or not pattern.flags & re.MULTILINE:
+            raise ValueError("the pattern must start with ^ and be re.MULTILINE")
+        self.first = re.compile(body[1:], pattern.flags)
+        self.after_newline = re.compile("\n" + body[1:], pattern.flags)
+
+    def start(self, text: str) -> int:
+        """Where the pattern first matches in ``text``, or -1."""
+        if self.first.match(text) is not None:
+            return 0
+        m = self.after_newline.search(text)
+        return m.start() + 1 if m is not None else -1
+
+
+_QUOTE_HEADERS_AT: Final = _AtLineStart(_QUOTE_HEADERS)
+_SIGNATURE_AT: Final = _AtLineStart(_SIGNATURE)
+_RULED_BLOCK_AT: Final = _AtLineStart(_RULED_BLOCK)
 _TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜・]{3,}[ \t]*)+$")
 # Written in lower case and matched against the lower-cased text: case-insensitive matching
 # of a long alternation costs twice as much, and this scan runs on every mail. The markers
@@ -125,14 +152,14 @@ def buyer_text(text: str) -> str:
     ]
     text = "\n".join(lines)
     cut = len(text)
-    patterns: tuple[re.Pattern[str], ...] = (_QUOTE_HEADERS, _SIGNATURE, _RULED_BLOCK)
+    patterns: tuple[_AtLineStart, ...] = (_QUOTE_HEADERS_AT, _SIGNATURE_AT, _RULED_BLOCK_AT)
     if _QUOTE_HEADER_SIGNS.search(text) is None:
-        patterns = (_SIGNATURE, _RULED_BLOCK)
+        patterns = (_SIGNATURE_AT, _RULED_BLOCK_AT)
     for pattern in patterns:
-        m = pattern.search(text)
+        start = pattern.start(text)
         # Never cut at the very start: a mail that is all quote keeps its text.
-        if m is not None and m.start() > 0 and text[: m.start()].strip():
-            cut = min(cut, m.start())
+        if start > 0 and text[:start].strip():
+            cut = min(cut, start)
     # A rule left above the cut (the line Outlook draws over its header block) goes too.
     kept = text[:cut].rstrip()
     # (After rstrip such a rule would be the last thing in the text: its last character.)

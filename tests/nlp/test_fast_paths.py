@@ -195,3 +195,32 @@ def test_word_and_blanking_shortcuts_say_what_their_plain_forms_say() -> None:
         for start, end in spans:
             chars[start:end] = " " * (end - start)
         assert entities._blank(text, spans) == "".join(chars), (text, spans)
+
+
+def test_line_start_searches_find_the_first_match_of_their_patterns() -> None:
+    import json
+    from pathlib import Path
+
+    from bot.nlp import cleanup
+
+    pairs = [
+        (cleanup._QUOTE_HEADERS, cleanup._QUOTE_HEADERS_AT),
+        (cleanup._SIGNATURE, cleanup._SIGNATURE_AT),
+        (cleanup._RULED_BLOCK, cleanup._RULED_BLOCK_AT),
+    ]
+    pieces = [
+        "\n", "\n\n", " ", "本文です。", "-- ", "--", "---- ", "━━━━", "TEL 03", "〒100",
+        "On Mon, Jan 1, 2024 someone wrote:", "山田様より:", "差出人: a\n送信日時: b",
+        "From: x\nSent: y", "2024年5月1日 10:00 店 <s@example.jp>:", "iPhoneから送信",
+        "Sent from my iPhone", "-----Original Message-----", "のメール：", "@", "ｘ",
+    ]  # fmt: skip
+    rng = random.Random(29)
+    samples = ["".join(rng.choice(pieces) for _ in range(rng.randrange(8))) for _ in range(20_000)]
+    corpus = Path(__file__).resolve().parents[2] / "corpus" / "train.jsonl"
+    if corpus.exists():
+        with corpus.open(encoding="utf-8") as lines:
+            samples += [json.loads(line)["body"] for line in lines if line.strip()]
+    for pattern, at_line_start in pairs:
+        for text in samples:
+            m = pattern.search(text)
+            assert at_line_start.start(text) == (m.start() if m is not None else -1), text
