@@ -249,9 +249,16 @@ def _sigmoid(score: float) -> float:
 
 def softmax(scores: list[float], temperature: float = 1.0) -> list[float]:
     """Softmax of ``scores / temperature``."""
-    top = max(scores)
+    # max() and sum() written out: compiled, the loops work on plain floats. The total adds
+    # from 0.0 left to right, as sum() does (Python 3.11).
+    top = scores[0]
+    for s in scores:
+        if s > top:
+            top = s
     exps = [math.exp((s - top) / temperature) for s in scores]
-    total = sum(exps)
+    total = 0.0
+    for e in exps:
+        total += e
     return [e / total for e in exps]
 
 
