@@ -92,6 +92,12 @@ _NFKC_STABLE: Final = "\t\n\r\x20-\x7e\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9
 _NFKC_UNSTABLE_RUN: Final = re.compile(f"[^{_NFKC_STABLE}]+")
 
 
+# A run (with the character before it) → its NFKC form. The same few hundred recur in mail
+# (「す！」「？」「（」): a look-up costs less than normalising. Filled up to the cap, then only read.
+_NFKC_PIECES: Final[dict[str, str]] = {}
+_MAX_NFKC_PIECES: Final = 10_000
+
+
 def _nfkc_runs(text: str) -> str:
     """NFKC applied to each maximal run of unstable characters together with the (stable)
     character before it, which a voiced mark may join; the rest of ``text`` as it is."""
@@ -102,7 +108,13 @@ def _nfkc_runs(text: str) -> str:
         # Runs are maximal, so the character before one is stable and not in the last run.
         start = start - 1 if start > 0 else 0
         pieces.append(text[done:start])
-        pieces.append(unicodedata.normalize("NFKC", text[start:end]))
+        piece = text[start:end]
+        folded = _NFKC_PIECES.get(piece)
+        if folded is None:
+            folded = unicodedata.normalize("NFKC", piece)
+            if len(_NFKC_PIECES) < _MAX_NFKC_PIECES:
+                _NFKC_PIECES[piece] = folded
+        pieces.append(folded)
         done = end
     pieces.append(text[done:])
     return "".join(pieces)
