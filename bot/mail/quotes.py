@@ -84,12 +84,10 @@ _BLANK_RUNS: Final = re.compile(r"\n{3,}")
 
 # Whole-text pre-checks (most mails have no quote, attribution, header block or signature).
 # A quoted line needs ">", an attribution and a header block a colon, an original-message
-# marker "--" or a colon, a "-- " signature "--"; the end of an Amazon relay and a ruled line
-# are searched for over the whole text with the line patterns themselves. Where a pre-check
-# finds nothing, no line can match and the line-by-line scan is skipped: same result.
-# One character class first, then a condition ("-" only as "--"): the engine skips to candidate
-# characters, where an alternation would be tried at every position.
-_QUOTE_SIGNS: Final = re.compile(r"[>＞:：-](?:(?<=[>＞:：])|-)")
+# marker "--" or a colon, a "-- " signature "--" (substring tests, see _has_quote_signs); the
+# end of an Amazon relay and a ruled line are searched for over the whole text with the line
+# patterns themselves. Where a pre-check finds nothing, no line can match and the
+# line-by-line scan is skipped: same result.
 _AMAZON_END_ANYWHERE: Final = re.compile(_AMAZON_END.pattern, re.IGNORECASE | re.MULTILINE)
 _RULE_ANYWHERE: Final = re.compile(_RULE.pattern, re.MULTILINE)
 # A rule line holds three rule characters with nothing but white space between them; this
@@ -118,8 +116,11 @@ def new_text(text: str) -> str:
     kept = text.split("\n")
     # Without quote signs (no "--", no colon) only the relay's closing sentences can be there,
     # and _MARKER_SIGNS finds each of them: the case-insensitive pattern needs running then.
-    if _QUOTE_SIGNS.search(text) or (
-        _MARKER_SIGNS.search(text) and _AMAZON_END_ANYWHERE.search(text)
+    # ("to help arbitrate" has a b and "was this email helpful" an f, in any case.)
+    if _has_quote_signs(text) or (
+        ("b" in text or "B" in text or "f" in text or "F" in text)
+        and _MARKER_SIGNS.search(text)
+        and _AMAZON_END_ANYWHERE.search(text)
     ):
         kept = _drop_quoted(kept)
     if "--" in text or (_THREE_RULE_CHARS.search(text) and _RULE_ANYWHERE.search(text)):
@@ -130,6 +131,12 @@ def new_text(text: str) -> str:
     if "\n\n\n" in joined:
         joined = _BLANK_RUNS.sub("\n\n", joined)
     return joined.strip()
+
+
+def _has_quote_signs(text: str) -> bool:
+    """Whether ``text`` holds ">", "＞", a colon or "--" (a few substring tests cost less than a
+    pattern's scan of the text)."""
+    return ">" in text or ":" in text or "：" in text or "--" in text or "＞" in text
 
 
 def _drop_quoted(lines: list[str]) -> list[str]:
@@ -157,9 +164,11 @@ def _drop_quoted(lines: list[str]) -> list[str]:
                 i += size  # the ">" lines after it go; text after them stays
                 continue
             break  # an unquoted original follows the attribution: nothing new below
+        # Each of the three below needs "--" or a colon, or is an Amazon relay end (the
+        # substring tests spare most lines a search; _MARKER_SIGNS says the same).
         if (
             len(line) <= _MAX_HEADERISH
-            and _MARKER_SIGNS.search(line)
+            and ("--" in line or ":" in line or "：" in line or _AMAZON_END.match(line))
             and (
                 _ORIGINAL_MARKER.match(line)
                 or _AMAZON_END.match(line)
@@ -258,12 +267,23 @@ def _drop_footers(lines: list[str]) -> list[str]:
     while kept:
         last = kept[-1]
         if not last.strip() or (
-            len(last) <= 80 and _FOOTER_WORDS.search(last) and _MOBILE_FOOTER.match(last)
+            len(last) <= 80 and _has_footer_word(last) and _MOBILE_FOOTER.match(last)
         ):
             kept.pop()
             continue
         break
     return kept
+
+
+def _has_footer_word(line: str) -> bool:
+    """Whether ``line`` holds one of _FOOTER_WORDS (送信, "sent" or "outlook" in any case):
+    substring tests of its lower-cased text, which cost less than the pattern's scan. Lower
+    case folds every character re.IGNORECASE equates with these letters except ſ (the long s,
+    tested as it is): K (the Kelvin sign) lower-cases to k."""
+    if "送信" in line:
+        return True
+    low = line.lower()
+    return "sent" in low or "outlook" in low or "ſent" in low
 
 
 def _next_non_blank(lines: list[str], start: int) -> int | None:

@@ -23,7 +23,7 @@ from bot.nlp.dates import mentioned_dates
 from bot.nlp.entities import order_ids, tracking_numbers
 from bot.nlp.features import MailFeatures, extract
 from bot.nlp.model import IntentModel, Scores, load_model
-from bot.nlp.normalize import normalize
+from bot.nlp.normalize import DIGITS_AND_MORE, normalize
 from bot.nlp.understanding import TrackingNumber, Understanding
 
 _CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
@@ -62,8 +62,9 @@ _MAIL_REGISTER: Final = re.compile(
 )
 _LINK: Final = re.compile(r"https?:|www\.", re.IGNORECASE)
 # Written out, not \d{3}: a pattern that starts with a character class lets the engine
-# skip to candidate characters instead of trying a match at every position.
-_THREE_DIGITS: Final = re.compile(r"\d\d\d")
+# skip to candidate characters instead of trying a match at every position (the first digit
+# is found through a class without categories, see DIGITS_AND_MORE).
+_THREE_DIGITS: Final = re.compile(rf"[{DIGITS_AND_MORE}](?<=\d)\d\d")
 _EVIDENCE_SIZE: Final = 5
 # What a buyer asks sits at the top; past this the text is pasted logs or quoted threads, and
 # the tagger's cost grows faster than linearly with one long input.
@@ -173,7 +174,7 @@ def prepare(subject: str, text: str) -> PreparedMail:
 
 # Readable text of feature names that are not cues (the same in every mail). Evidence names
 # are model features, so this holds at most one entry per feature of the model.
-_READABLE: dict[str, str] = {}
+_READABLE: Final[dict[str, str]] = {}
 
 
 def _readable(name: str, features: MailFeatures) -> str:

@@ -22,11 +22,12 @@ _QUOTE_HEADERS: Final = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 # Every quote header needs "--", a colon or "<" (all forms but one) or an "o" ("On … wrote"),
-# and every relay line "a" or "e" (in any case) or one of a few kana and kanji: where a text
-# or line has none of them the case-insensitive patterns, tried at every position, are
-# skipped.
+# and every relay line one of a few letters (in any case: "amazon" has a z, "message" a g,
+# "buyer", "you have" and "reply" a y, "customer" a c) or kanji and kana (を通じて, 経由で,
+# メッセージ, 購入者, お客様): where a text or line has none of them the case-insensitive
+# patterns, tried at every position, are skipped.
 _QUOTE_HEADER_SIGNS: Final = re.compile(r"[-:：<＜oO]")
-_RELAY_SIGNS: Final = re.compile(r"[aAeEを経メ購客]")
+_RELAY_SIGNS: Final = re.compile(r"[zZyYgGcC通経メ購客]")
 _SIGNATURE: Final = re.compile(
     r"^(?:--\s*|-- ?$|(?:iPhone|iPad|Android|スマートフォン|携帯)から送信.*|Sent from my .*|Get Outlook for .*)$",
     re.MULTILINE,
@@ -48,8 +49,57 @@ _RELAY_LINE: Final = re.compile(
     r"|購入者とのやり取り|このメッセージに返信すると|reply to this (?:e-?mail|message)",
     re.IGNORECASE,
 )
+# The same test in two parts, which say together what _RELAY_LINE says (tests/nlp compare them):
+# its alternatives anchored at the line's start, tried only there (matched, not searched for),
+# and the others, found from one class of rare characters and a look-behind for each (the
+# letters spelled in both cases, ſ with s and İ ı with i as re.IGNORECASE equates them):
+# searched case-insensitively, every alternative was tried at every position of the line.
+_RELAY_LINE_START: Final = re.compile(
+    r"\s*amazon(?:\.co\.jp)?\s*(?:を通じて|経由で|より)"
+    r"|[\s\-ー─━=＝_*]*(?:メッセージ|message|end message|メッセージの終了)[\s:：]*[\-ー─━=＝_*]*$"
+    r"|\s*(?:購入者|buyer|customer|お客様)(?:名)?\s*[:：]|\s*\[amazon[^\]]*\]",
+    re.IGNORECASE,
+)
+_RELAY_LINE_ANYWHERE: Final = re.compile(
+    r"[通経vVzZ購返yY](?:"
+    r"(?<=を通)じて.{0,40}メッセージが届|(?<=経)由で.{0,40}メッセージが届"
+    r"|(?<=[yY][oO][uU] [hH][aA][vV])[eE] [rR][eE][cC][eE][iIİı][vV][eE][dD] [aA] "
+    r"[mM][eE][sSſ][sSſ][aA][gG][eE]"
+    r"|(?<=[vV][iIİı][aA] [aA][mM][aA][zZ])[oO][nN](?:\.[cC][oO]\.[jJ][pP])?\.?\s*$"
+    r"|(?<=[tT][hH][rR][oO][uU][gG][hH] [aA][mM][aA][zZ])[oO][nN](?:\.[cC][oO]\.[jJ][pP])?\.?\s*$"
+    r"|(?<=購)入者とのやり取り|(?<=このメッセージに返)信すると"
+    r"|(?<=[rR][eE][pP][lL][yY]) [tT][oO] [tT][hH][iIİı][sSſ] "
+    r"(?:[eE]-?[mM][aA][iIİı][lL]|[mM][eE][sSſ][sSſ][aA][gG][eE]))"
+)
 
 
+class _AtLineStart:
+    """A pattern that starts with ``^`` (re.MULTILINE), searched for only where lines start.
+
+    Searched for as written, every position is tried and fails at the ``^`` but at line
+    starts. Here the text's start is matched as it is, and the other line starts are found as
+    the newline before them (a literal the engine skips to): the first match is the one the
+    pattern's own search finds, at the same place.
+    """
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        body = pattern.pattern
+        if not body.startswith("^") or not pattern.flags & re.MULTILINE:
+            raise ValueError("the pattern must start with ^ and be re.MULTILINE")
+        self.first = re.compile(body[1:], pattern.flags)
+        self.after_newline = re.compile("\n" + body[1:], pattern.flags)
+
+    def start(self, text: str) -> int:
+        """Where the pattern first matches in ``text``, or -1."""
+        if self.first.match(text) is not None:
+            return 0
+        m = self.after_newline.search(text)
+        return m.start() + 1 if m is not None else -1
+
+
+_QUOTE_HEADERS_AT: Final = _AtLineStart(_QUOTE_HEADERS)
+_SIGNATURE_AT: Final = _AtLineStart(_SIGNATURE)
+_RULED_BLOCK_AT: Final = _AtLineStart(_RULED_BLOCK)
 _TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜・]{3,}[ \t]*)+$")
 # Written in lower case and matched against the lower-cased text: case-insensitive matching
 # of a long alternation costs twice as much, and this scan runs on every mail. The markers
@@ -57,13 +107,25 @@ _TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜
 # engine from skipping ahead to the characters the other markers start with.
 _ANY_MARKER_AT_LINE_START: Final = re.compile(r"^[ \t]*[>＞]|^--", re.MULTILINE)
 _RULE_CHARS: Final = "━─=＝-―ー_＿*＊~〜・"
-# Every alternative starts with a plain character (a rule of four is written as each of its
-# possible first characters and three more): the engine then skips to the positions where
-# one of those characters stands instead of trying the whole alternation everywhere.
-_ANY_MARKER: Final = re.compile(
+# The markers of the buyer-text cut, as written (one alternation).
+_MARKERS: Final = (
     r"amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
     r"返信すると|reply to this|buyer|customer|お客様|"
     r"のメール|様より|<[^\n]*[>＞]|＜[^\n]*[>＞]|から送信|sent from|get outlook|"
+    + "|".join(f"{re.escape(c)}[{re.escape(_RULE_CHARS)}]{{3,}}" for c in _RULE_CHARS)
+)
+# Whether the text holds one of them, found by one pattern in which every alternative starts
+# with a plain character (a rule of four is written as each of its possible first characters
+# and three more): the engine then skips to the positions where one of those characters
+# stands instead of trying the whole alternation everywhere. A word is looked for at a
+# character rarer in mail than its first (「お客様」 at 客, "amazon" at its z), the letters
+# before it as a look-behind: fewer positions are candidates (の, お and か start no
+# alternative). It matches where _MARKERS does (tests/nlp compare them).
+_ANY_MARKER: Final = re.compile(
+    r"z(?<=amaz)on|購入者|メッセージ|g(?<=messag)e|書きました|wrote|g(?<=orig)inal|差出人|"
+    r"from\s*[:：]|返信すると|y(?<=reply) to this|buyer|customer|客(?<=お客)様|"
+    r"メ(?<=のメ)ール|様より|<[^\n]*[>＞]|＜[^\n]*[>＞]|信(?<=から送信)|f(?<=sent f)rom|"
+    r"k(?<=get outlook)|"
     + "|".join(f"{re.escape(c)}[{re.escape(_RULE_CHARS)}]{{3,}}" for c in _RULE_CHARS)
 )
 
@@ -82,18 +144,22 @@ def buyer_text(text: str) -> str:
         ln
         for ln in text.split("\n")
         if not ln.lstrip().startswith((">", "＞"))
-        and not (len(ln) < 120 and _RELAY_SIGNS.search(ln) and _RELAY_LINE.search(ln))
+        and not (
+            len(ln) < 120
+            and _RELAY_SIGNS.search(ln)
+            and (_RELAY_LINE_START.match(ln) or _RELAY_LINE_ANYWHERE.search(ln))
+        )
     ]
     text = "\n".join(lines)
     cut = len(text)
-    patterns: tuple[re.Pattern[str], ...] = (_QUOTE_HEADERS, _SIGNATURE, _RULED_BLOCK)
+    patterns: tuple[_AtLineStart, ...] = (_QUOTE_HEADERS_AT, _SIGNATURE_AT, _RULED_BLOCK_AT)
     if _QUOTE_HEADER_SIGNS.search(text) is None:
-        patterns = (_SIGNATURE, _RULED_BLOCK)
+        patterns = (_SIGNATURE_AT, _RULED_BLOCK_AT)
     for pattern in patterns:
-        m = pattern.search(text)
+        start = pattern.start(text)
         # Never cut at the very start: a mail that is all quote keeps its text.
-        if m is not None and m.start() > 0 and text[: m.start()].strip():
-            cut = min(cut, m.start())
+        if start > 0 and text[:start].strip():
+            cut = min(cut, start)
     # A rule left above the cut (the line Outlook draws over its header block) goes too.
     kept = text[:cut].rstrip()
     # (After rstrip such a rule would be the last thing in the text: its last character.)

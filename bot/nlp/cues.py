@@ -342,6 +342,10 @@ class CueTable(NamedTuple):
     conjunction_keys: frozenset[str]
     # Both together: the features worth looking up at all.
     keys: frozenset[str]
+    # Each of ``keys`` → its place in their sorted order, and the keys in that order: a mail's
+    # keys are put in order by sorting their places (plain integers) instead of the strings.
+    places: dict[str, int]
+    in_order: list[str]
 
 
 EN_NEGATORS: Final = frozenset(
@@ -427,13 +431,17 @@ def _build_cue_table() -> CueTable:
         ]
         for key, group in conjunctions.items()
     }
+    keys = frozenset(single_hits).union(conjunction_hits)
+    in_order = sorted(keys)
     return CueTable(
         single_hits,
         conjunction_hits,
         heads,
         frozenset(single_hits),
         frozenset(conjunction_hits),
-        frozenset(single_hits).union(conjunction_hits),
+        keys,
+        {name: place for place, name in enumerate(in_order)},
+        in_order,
     )
 
 
@@ -465,7 +473,12 @@ def hits(names: set[str]) -> dict[str, tuple[Cue, str, bool]]:
     table = cue_table()
     found: dict[str, tuple[Cue, str, bool]] = {}
     # One intersection for both kinds of trigger; sorting the union keeps each kind's order.
-    present = sorted(names & table.keys)
+    # (sorted(names & table.keys), through the keys' places.)
+    places = table.places
+    found_places = [places[name] for name in names & table.keys]
+    found_places.sort()
+    in_order = table.in_order
+    present = [in_order[place] for place in found_places]
     single = table.single
     for name in present:
         entry = single.get(name)

@@ -12,16 +12,21 @@ from collections.abc import Iterable
 from typing import Final
 
 from bot.carriers import CARRIER_ALIASES, check_digit_ok, is_s10
+from bot.nlp.normalize import DIGITS_AND_MORE
 from bot.nlp.understanding import TrackingNumber
 
 # Look-behinds sit after the first character (``\d(?<![\d-]\d)`` rather than
 # ``(?<![\d-])\d``): same meaning, but the engine can then skip ahead to candidate characters.
+# A leading digit is found through a class without categories and checked by a look-behind
+# (``[DIGITS_AND_MORE](?<=\d)`` for ``\d``, see bot.nlp.normalize): one bitmap test per
+# character instead of a look-up of its Unicode category.
+_DIGIT: Final = rf"[{DIGITS_AND_MORE}](?<=\d)"
 _SEP: Final = r"[ \t]*[-‐‑‒–—―−ー─━][ \t]*|[ \t]+"
 # 3-7-7 digits; the look-arounds keep it out of longer numbers such as card numbers.
 _ORDER_ID: Final = re.compile(
-    rf"(\d(?<![\d-]\d)\d{{2}})(?:{_SEP})(\d{{7}})(?:{_SEP})(\d{{7}})(?![\d-])"
+    rf"({_DIGIT}(?<![\d-]\d)\d{{2}})(?:{_SEP})(\d{{7}})(?:{_SEP})(\d{{7}})(?![\d-])"
 )
-_SEVENTEEN: Final = re.compile(r"(\d(?<![\d-]\d)\d{16})(?![\d-])")
+_SEVENTEEN: Final = re.compile(rf"({_DIGIT}(?<![\d-]\d)\d{{16}})(?![\d-])")
 _ORDER_PREFIXES: Final = ("249", "250", "503")
 _ORDER_WORDS: Final = re.compile(r"注文|オーダー|order", re.IGNORECASE)
 
@@ -30,9 +35,9 @@ _S10_TEXT: Final = re.compile(
 )
 _YUNEXPRESS: Final = re.compile(r"(Y(?<![A-Za-z0-9]Y)T\d{16})(?!\d)", re.IGNORECASE)
 _SF: Final = re.compile(r"(S(?<![A-Za-z0-9]S)F\d{12,13})(?!\d)", re.IGNORECASE)
-_TWELVE_DIGITS: Final = re.compile(r"\d\d\d\d\d\d\d\d\d\d\d\d")
+_TWELVE_DIGITS: Final = re.compile(rf"{_DIGIT}\d\d\d\d\d\d\d\d\d\d\d")
 # Digit groups of at least three digits joined by single spaces or dashes (1234-5678-9012).
-_DIGIT_RUN: Final = re.compile(r"\d(?<![\d-]\d)\d{2,}(?:[ -]\d{3,})*(?!\d)")
+_DIGIT_RUN: Final = re.compile(rf"{_DIGIT}(?<![\d-]\d)\d{{2,}}(?:[ -]\d{{3,}})*(?!\d)")
 _PHONE_SHAPE: Final = re.compile(r"0\d{1,4}-\d{1,4}-\d{3,4}|0[5789]0\d{8}|0\d{9}")
 _PHONE_WORDS: Final = re.compile(
     r"(?:TEL|Tel|tel|電話|携帯|FAX|Fax|fax|phone|Phone|☎)[^\n\d]{0,6}$"
@@ -57,11 +62,11 @@ _CARRIER_NAMES: Final = re.compile(
 # Every order ID and tracking number form holds a run of three digits; most mails have none.
 # Written out, not \d{3}: a pattern that starts with a character class lets the engine
 # skip to candidate characters instead of trying a match at every position.
-_THREE_DIGITS: Final = re.compile(r"\d\d\d")
+_THREE_DIGITS: Final = re.compile(rf"{_DIGIT}\d\d")
 # Both order ID forms hold seven digits in a row (3-7-7, or seventeen), and an S10 number
 # nine digits in groups of three: texts without them skip those scans.
-_SEVEN_DIGITS: Final = re.compile(r"\d\d\d\d\d\d\d")
-_S10_DIGITS: Final = re.compile(r"\d\d\d[ -]?\d\d\d[ -]?\d\d\d")
+_SEVEN_DIGITS: Final = re.compile(rf"{_DIGIT}\d\d\d\d\d\d")
+_S10_DIGITS: Final = re.compile(rf"{_DIGIT}\d\d[ -]?\d\d\d[ -]?\d\d\d")
 _CONTEXT_BEFORE: Final = 40
 _CONTEXT_AFTER: Final = 15
 
@@ -88,12 +93,10 @@ def order_ids(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with ``spans`` replaced by spaces, keeping every other offset."""
-    if not spans:
-        return text
-    chars = list(text)
+    # Slices and a join per span: a list of the text's characters would cost one object each.
     for start, end in spans:
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
+        text = "".join([text[:start], " " * (end - start), text[end:]])
+    return text
 
 
 def _carrier_near(text: str, start: int, end: int) -> str | None:

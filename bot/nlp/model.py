@@ -233,7 +233,12 @@ def _strongest(scores: Scores, ranks: tuple[dict[str, int], list[str]], top: int
     # order, which does not depend on the set's iteration order. Their places are sorted
     # (plain integers: no key function to call per item) and read back as names.
     place_of, by_place = ranks
-    places = [place_of[name] for name in scores.known if name in place_of]
+    places = []
+    for name in scores.known:
+        # One look-up per name (not a test and then a second look-up).
+        place = place_of.get(name)
+        if place is not None:
+            places.append(place)
     places.sort()
     return [by_place[place] for place in places[:top]]
 
@@ -244,9 +249,16 @@ def _sigmoid(score: float) -> float:
 
 def softmax(scores: list[float], temperature: float = 1.0) -> list[float]:
     """Softmax of ``scores / temperature``."""
-    top = max(scores)
+    # max() and sum() written out: compiled, the loops work on plain floats. The total adds
+    # from 0.0 left to right, as sum() does (Python 3.11).
+    top = scores[0]
+    for s in scores:
+        if s > top:
+            top = s
     exps = [math.exp((s - top) / temperature) for s in scores]
-    total = sum(exps)
+    total = 0.0
+    for e in exps:
+        total += e
     return [e / total for e in exps]
 
 

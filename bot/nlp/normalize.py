@@ -32,6 +32,12 @@ _CIRCLED: Final[dict[int, str]] = {
     **{0x278A + i: f"({i + 1})" for i in range(10)},
 }
 _TILDES: Final[dict[int, str]] = {ord(c): "〜" for c in "~～∼〜〰"}
+# A character class holding every character ``\d`` matches (the decimal digits of every script,
+# str.isdecimal: tests/nlp check it) and no kana, kanji, Latin letter or common punctuation.
+# A pattern that starts with it and checks ``\d`` by a look-behind after it lets the engine
+# skip to candidates by a bitmap test, where a leading ``\d`` (or a class holding it) looks up
+# each character's Unicode category.
+DIGITS_AND_MORE: Final = "0-9\u0660-\u1c59\ua620-\uabf9\uff10-\uff19\U00010000-\U0010ffff"
 # The dash first and the digit before it as a look-behind after it (not ``(?<=\d)`` first):
 # a pattern that starts with a character class lets the engine skip to the dashes, while a
 # leading look-behind is tried at every position.
@@ -66,14 +72,16 @@ def _fold_digit_dashes(text: str) -> str:
 
 _HAS_CIRCLED: Final = re.compile("[" + "".join(chr(c) for c in _CIRCLED) + "]")
 _HAS_TILDE: Final = re.compile("[~～∼〰]")
-_HAS_DASH: Final = re.compile(r"\d[‐‑‒–—―−ー─━﹣-]")
+# (A dash after a digit: the dash first, as in _DASH_IN_DIGITS.)
+_HAS_DASH: Final = re.compile(r"[‐‑‒–—―−ー─━﹣-](?<=\d.)")
 # Any of the three in one scan: on NFKC-stable text without them no step has anything to do.
-# Written as one character class and a condition on what follows (a digit must be followed by
-# a dash): a pattern that starts with a class lets the engine skip to the candidate characters,
-# while an alternation of classes is tried at every position.
+# Written as one character class and a condition on what precedes (a dash must follow a
+# digit): a pattern that starts with a class lets the engine skip to the candidate characters,
+# while an alternation of classes is tried at every position; and a class without ``\d`` is
+# one bitmap test per character, where ``\d`` in it looks up each character's category.
 _CIRCLED_OR_TILDE: Final = _HAS_CIRCLED.pattern[1:-1] + _HAS_TILDE.pattern[1:-1]
 _HAS_ANY: Final = re.compile(
-    rf"[{_CIRCLED_OR_TILDE}\d](?:(?<=[{_CIRCLED_OR_TILDE}])|[‐‑‒–—―−ー─━﹣-])"
+    rf"[{_CIRCLED_OR_TILDE}‐‑‒–—―−ー─━﹣-](?:(?<=[{_CIRCLED_OR_TILDE}])|(?<=\d.))"
 )
 
 
@@ -82,6 +90,12 @@ _HAS_ANY: Final = re.compile(
 # stretches between them (plus the character before, which a voiced mark may join).
 _NFKC_STABLE: Final = "\t\n\r\x20-\x7e\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3001\u3002\u3005\u300c-\u300f\u301c\u30fb"
 _NFKC_UNSTABLE_RUN: Final = re.compile(f"[^{_NFKC_STABLE}]+")
+
+
+# A run (with the character before it) → its NFKC form. The same few hundred recur in mail
+# (「す！」「？」「（」): a look-up costs less than normalising. Filled up to the cap, then only read.
+_NFKC_PIECES: Final[dict[str, str]] = {}
+_MAX_NFKC_PIECES: Final = 10_000
 
 
 def _nfkc_runs(text: str) -> str:
@@ -94,7 +108,13 @@ def _nfkc_runs(text: str) -> str:
         # Runs are maximal, so the character before one is stable and not in the last run.
         start = start - 1 if start > 0 else 0
         pieces.append(text[done:start])
-        pieces.append(unicodedata.normalize("NFKC", text[start:end]))
+        piece = text[start:end]
+        folded = _NFKC_PIECES.get(piece)
+        if folded is None:
+            folded = unicodedata.normalize("NFKC", piece)
+            if len(_NFKC_PIECES) < _MAX_NFKC_PIECES:
+                _NFKC_PIECES[piece] = folded
+        pieces.append(folded)
         done = end
     pieces.append(text[done:])
     return "".join(pieces)

@@ -28,8 +28,15 @@ from typing import Final, NamedTuple
 import fugashi
 import unidic_lite
 
+from bot.nlp.normalize import DIGITS_AND_MORE
+
 _tagger: fugashi.GenericTagger | None = None
-_ASCII_WORD: Final = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|\?|!")
+# Words, numbers, "?" and "!": [a-z]+(?:'[a-z]+)?|\d+|\?|! written as one leading class and a
+# look-behind for each kind (a leading alternation of classes is tried at every position; the
+# digits through a class without categories, see DIGITS_AND_MORE). Same matches.
+_ASCII_WORD: Final = re.compile(
+    rf"[a-z?!{DIGITS_AND_MORE}](?:(?<=[a-z])[a-z]*(?:'[a-z]+)?|(?<=\d)\d*|(?<=[?!]))"
+)
 
 _HELPER_VERBS: Final = frozenset(
     {"居る", "有る", "置く", "仕舞う", "成る", "見る", "行く", "遣る", "上げる",
