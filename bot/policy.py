@@ -101,6 +101,10 @@ _PHONE = _leading(
     r"(\(?(?:\+81[-\s]?|0)\d{1,4}\)?[-\s]?\d{1,4}[-\s]?\d{3,4})"
     r"(?![0-9\-])",
 )
+_NOT_DIGIT = re.compile(r"\D")
+_DIGIT = re.compile(r"\d")
+_SEPARATOR = re.compile(r"[-\s()]")
+_SPACING = re.compile(r"[\s、，,。．.!！?？・:：「」]")  # what is left around courtesy words
 # Unseparated digit runs are phone numbers only with these prefixes or after a phone word.
 _PHONE_PREFIX = re.compile(r"0[5789]0\d{8}|0120\d{6}|0800\d{7}")
 _PHONE_CUE = re.compile(r"(?:tel|phone|fax|電話|携帯|℡|☎|ファックス)[^\d]{0,6}$", re.IGNORECASE)
@@ -230,7 +234,7 @@ def _links(text: str, allowed: tuple[str, ...]) -> list[Violation]:
 
 
 def _digits_of_phone(candidate: str) -> str:
-    digits = re.sub(r"\D", "", candidate)
+    digits = _NOT_DIGIT.sub("", candidate)
     return "0" + digits[2:] if candidate.lstrip("(").startswith("+81") else digits
 
 
@@ -242,7 +246,7 @@ def _phones(text: str, known: set[str]) -> list[Violation]:
         digits = _digits_of_phone(candidate)
         if digits in known or len(digits) not in (10, 11) or digits.startswith("00"):
             continue
-        separated = bool(re.search(r"[-\s()]", candidate)) or candidate.startswith("+")
+        separated = bool(_SEPARATOR.search(candidate)) or candidate.startswith("+")
         cue = _PHONE_CUE.search(view[max(0, match.start() - 12) : match.start()])
         if separated or cue or _PHONE_PREFIX.fullmatch(digits):
             found.append(Violation("phone_number", "phone numbers are not allowed", candidate))
@@ -280,8 +284,8 @@ def _is_courtesy(sentence: str, shop: ShopSettings) -> bool:
         if own:
             line = line.replace(own, "")
     rest = _COURTESY.sub("", line)
-    rest = re.sub(r"[\s、，,。．.!！?？・:：「」]", "", rest)
-    return len(rest) <= 4 and not re.search(r"\d", rest)
+    rest = _SPACING.sub("", rest)
+    return len(rest) <= 4 and not _DIGIT.search(rest)
 
 
 def _thank_you_only(text: str, shop: ShopSettings) -> list[Violation]:
@@ -359,7 +363,7 @@ def check_text(
         found.append(Violation("empty", "the message has no text"))
     found += _links(both, allowed_domains(shop))
     if shop.marketplace in RELAYED_MARKETPLACES:
-        known = {re.sub(r"\D", "", unicodedata.normalize("NFKC", n)) for n in known_numbers}
+        known = {_NOT_DIGIT.sub("", unicodedata.normalize("NFKC", n)) for n in known_numbers}
         if "@" in both:  # an address has one
             found += [
                 Violation("email_address", "mail addresses are not allowed", m.group(0))

@@ -125,12 +125,13 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
 
 # A bare ASCII addr-spec (dot-atom local part): safe on an SMTP command line as it is.
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}")
-_LINE_END = re.compile(rb"\r\n|\n|\r(?!\n)")
 
 
 def _wire_size(raw: bytes) -> int:
     """The octets of ``raw`` as DATA carries them (CRLF line ends, a final CRLF; RFC 1870)."""
-    size = len(_LINE_END.sub(b"\r\n", raw)) if b"\r" in raw else len(raw) + raw.count(b"\n")
+    # Counted, not rewritten: a lone CR or LF becomes CRLF (one more octet each), a CRLF stays.
+    pairs = raw.count(b"\r\n")
+    size = len(raw) + (raw.count(b"\r") - pairs) + (raw.count(b"\n") - pairs)
     return size if raw.endswith((b"\n", b"\r")) else size + 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
 import pytest
 from aiosmtplib.protocol import normalize_message_line_endings
@@ -101,3 +102,10 @@ async def test_an_address_that_needs_quoting_is_sent_as_aiosmtplib_quotes_it(
 )
 def test_the_declared_size_is_the_size_on_the_wire(raw: bytes) -> None:
     assert _wire_size(raw) == len(normalize_message_line_endings(raw))
+
+
+def test_the_declared_size_is_the_size_on_the_wire_for_any_line_ends() -> None:
+    pick = random.Random(7)
+    for _ in range(2000):
+        raw = bytes(pick.choice(b"\r\n\r\nab.") for _ in range(pick.randrange(0, 40)))
+        assert _wire_size(raw) == len(normalize_message_line_endings(raw)), raw
