@@ -15,6 +15,10 @@ quotes and signatures included) and writes them to a temporary JSON-lines file. 
 - peak RSS: ``python -m bot classify --jsonl FILE`` run as a child process writing to
   /dev/null, and a child that only tokenises the file's mails the bare way; each peak is the
   child's own ``ru_maxrss`` from ``wait4`` (the parent, which holds the corpus, is not counted).
+  Most of either peak is the dictionary's mapped file pages. Just after ``pip install`` the
+  kernel may still hold those pages in large page-cache blocks that count whole once touched
+  (both peaks then read about 280 MB); drop the cache (``sync; echo 3 >
+  /proc/sys/vm/drop_caches``) or measure after a restart for the steady figure.
 
 Prints a table and writes ``benchmarks/results/classify_speed.json``. Targets: classify ≥ 0.5
 × the bare rate, peak RSS of the classify command ≤ 150 MB. Whether the classifier ran from
