@@ -13,6 +13,9 @@ import asyncio
 import gc
 import logging
 import multiprocessing
+import os
+import signal
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +35,7 @@ Analysis = tuple[BuyerMail, Understanding]
 
 TURN_SECONDS = 0.02  # the longest the in-process analysis keeps the event loop to itself
 CHUNK = 25  # mails per task handed to a helper process: results come back as they are ready
+PARENT_CHECK_SECONDS = 1.0  # how often a helper looks whether its desk is still there
 
 
 def reference_time(mail: BuyerMail, now: datetime) -> datetime:
@@ -52,11 +56,26 @@ def analyse_many(raws: Sequence[bytes], now: datetime) -> list[Analysis]:
 
 
 def _helper_started() -> None:
-    """In a new helper process: load the classifier now, and collect garbage as the desk does."""
+    """In a new helper process: load the classifier now, and collect garbage as the desk does.
+
+    Ctrl-C and SIGTERM reach the whole process group; the desk stops its helpers itself (and
+    a helper whose desk is gone ends when its work queue closes), so they ignore both.
+    """
     from bot.nlp.understanding import warm_up
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
     warm_up()
     gc.set_threshold(20_000, *gc.get_threshold()[1:])
+
+
+def _end_with(desk: int) -> None:
+    """End this helper once its desk is gone (killed, say: its work queue never closes then,
+    since the helper holds both ends), rather than live on as an orphan."""
+    while os.getppid() == desk:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _ready() -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from tests.parse.shared import mail_fixtures_dir
 from tests.pipeline.test_pipeline import WHEN, deliver
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _mails() -> list[bytes]:
@@ -203,3 +205,55 @@ def test_a_bad_number_of_helpers_stops_start_up_by_name(value: str) -> None:
     env = {"MADOGUCHI_ANALYSIS_PROCESSES": value, "MADOGUCHI_CONFIG": "/dev/null"}
     with pytest.raises(ConfigError, match="MADOGUCHI_ANALYSIS_PROCESSES"):
         load_settings(env=env)
+
+
+_DESK = """
+import asyncio, sys
+from pathlib import Path
+from bot.analysis import Analyser
+
+async def main():
+    analyser = Analyser(1)
+    await analyser.start()
+    Path(sys.argv[1]).write_text(" ".join(map(str, analyser._pool._processes)))
+    await asyncio.sleep(120)
+
+asyncio.run(main())
+"""
+
+
+def _ended(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")  # gone, or waiting only to be reaped
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+async def test_a_helper_ends_when_its_desk_is_killed(tmp_path: Path) -> None:
+    pids = tmp_path / "helpers"
+    desk = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _DESK,
+        str(pids),
+        stdout=asyncio.subprocess.DEVNULL,  # no pipe a helper could keep open
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    for _ in range(600):
+        if pids.exists() and pids.read_text():
+            break
+        await asyncio.sleep(0.1)
+    (helper,) = [int(p) for p in pids.read_text().split()]
+    assert not _ended(helper)
+    desk.kill()  # SIGKILL: no shutdown, the helper's work queue stays open
+    await asyncio.wait_for(desk.wait(), 10)
+    for _ in range(100):
+        if _ended(helper):
+            break
+        await asyncio.sleep(0.1)
+    ended = _ended(helper)
+    if not ended:
+        os.kill(helper, signal.SIGKILL)  # not left behind by a failing test
+    assert ended
