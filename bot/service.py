@@ -110,7 +110,9 @@ class Desk:
         self._taken = asyncio.Event()  # set when a sender took handed-over replies
         self._started = False
         self.mailbox_errors: list[str] = []
-        self.analyser = Analyser()  # set up by start for the decide role; helpers start in run
+        # Parsing and classifying for the decide role; its helpers start with run().
+        decides = "decide" in settings.roles
+        self.analyser = Analyser(settings.analysis_processes if decides else 0)
 
     async def start(self, *, migrate: bool = True) -> None:
         """Migrate the store, register mailboxes and build the stages."""
@@ -151,8 +153,6 @@ class Desk:
             # The classifier (model, tagger, dictionary) is loaded now, not at the first mail:
             # a damaged model stops start-up by name, and the first buyer waits no longer.
             warm_up()
-            self.analyser = Analyser(self.settings.analysis_processes)
-            self.pipeline.analyser = self.analyser
             self.loops.append(self._process_loop)
         if "send" in roles:
             self.loops.append(self._outbox_loop)
@@ -251,8 +251,7 @@ class Desk:
     async def run(self, stop: asyncio.Event) -> None:
         """Run every loop until ``stop`` is set."""
         await self.start()
-        if "decide" in self.settings.roles:
-            await self.analyser.start()  # a running desk parses and classifies beside the loop
+        await self.analyser.start()  # a running desk parses and classifies beside the loop
         log.info(
             kv(
                 "desk.start",
@@ -360,11 +359,10 @@ class Desk:
                 rows, analysis = ahead
                 analysis.cancel()
                 await asyncio.gather(analysis, return_exceptions=True)
-                for row in rows:
-                    with contextlib.suppress(Exception):  # else its lease runs out
-                        await self.pipeline.store.release(
-                            raw_mails, row.id, worker=self.settings.worker_id
-                        )
+                with contextlib.suppress(Exception):  # else their leases run out
+                    await self.store.release(
+                        raw_mails, *(row.id for row in rows), worker=self.settings.worker_id
+                    )
         log.info(kv("pipeline.stop", worker=self.settings.worker_id))
 
     def _analyse(self, rows: list[Any]) -> asyncio.Task[list[Analysis]]:

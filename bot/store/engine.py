@@ -163,13 +163,15 @@ class Store:
             rows = (await conn.execute(stmt)).all()
         return sorted(rows, key=lambda r: r._mapping[pk.name])
 
-    async def release(self, table: Table, key: Any, *, worker: str) -> None:
-        """Give a claimed row back without finishing it (shutdown, or a retry later)."""
+    async def release(self, table: Table, *keys: Any, worker: str) -> None:
+        """Give claimed rows back without finishing them (shutdown, or a retry later)."""
+        if not keys:
+            return
         pk = next(iter(table.primary_key.columns))
         async with self.writing() as conn:
             await conn.execute(
                 update(table)
-                .where(pk == key, table.c.claimed_by == worker)
+                .where(pk.in_(keys), table.c.claimed_by == worker)
                 .values(claimed_by=None, claimed_until=None)
             )
 
