@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
+from bot.clock import Turns
 from bot.logs import kv
 from bot.mail.message import BuyerMail
 from bot.mail.parse import parse_mail
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 Analysis = tuple[BuyerMail, Understanding]
 
-TURN_SECONDS = 0.02  # the longest the in-process analysis keeps the event loop to itself
 CHUNK = 25  # mails per task handed to a helper process: results come back as they are ready
 PARENT_CHECK_SECONDS = 1.0  # how often a helper looks whether its desk is still there
 
@@ -170,22 +170,17 @@ class Analyser:
         self._starting = asyncio.create_task(started())
 
     async def _here(self, raws: Sequence[bytes], now: datetime) -> list[Analysis]:
-        """In this process, stage by stage, handing the event loop a turn every
-        ``TURN_SECONDS`` (mail in flight moves on; the stages' tables mostly stay cached)."""
-        since = time.perf_counter()
+        """In this process, stage by stage, with the event loop's turns in between."""
+        turns = Turns()
         mails = []
         for raw in raws:
             mails.append(parse_mail(raw))
-            if time.perf_counter() - since >= TURN_SECONDS:
-                await asyncio.sleep(0)
-                since = time.perf_counter()
+            await turns.take()
         out: list[Analysis] = []
         for mail in mails:
             nlu = understand(mail.subject, mail.new_text, mail_date=reference_time(mail, now))
             out.append((mail, nlu))
-            if time.perf_counter() - since >= TURN_SECONDS:
-                await asyncio.sleep(0)
-                since = time.perf_counter()
+            await turns.take()
         return out
 
     async def close(self) -> None:

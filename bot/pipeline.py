@@ -9,10 +9,8 @@ nothing is half-done and nothing is done twice.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -23,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import audit
 from bot.act import Outcome
-from bot.analysis import TURN_SECONDS, Analyser, Analysis
+from bot.analysis import Analyser, Analysis
 from bot.batch import Decider, Item, Processed, Writes
-from bot.clock import Clock
+from bot.clock import Clock, Turns
 from bot.config import Settings
 from bot.logs import kv
 from bot.mail.parse import parse_mail
@@ -146,7 +144,7 @@ class Pipeline:
             Item(row, mail, nlu, thread_keys(mail, nlu.order_ids))
             for row, (mail, nlu) in zip(ordered, analysed, strict=True)
         ]
-        since = time.perf_counter()
+        turns = Turns()
         # The process's write turn is taken for the writes and kept until the commit (the
         # outer stack lets go of it after the transaction's block has committed).
         async with contextlib.AsyncExitStack() as turn, self.store.begin() as conn:
@@ -159,9 +157,7 @@ class Pipeline:
             planned = []
             for item in items:
                 planned.append(await self.decider.decide(item, facts, writes, now))
-                if time.perf_counter() - since >= TURN_SECONDS:
-                    await asyncio.sleep(0)  # let mail in flight (SMTP, IMAP) move on
-                    since = time.perf_counter()
+                await turns.take()  # mail in flight (SMTP, IMAP) moves on meanwhile
             await turn.enter_async_context(self.store.write_turn())
             results = await self.decider.write(
                 conn,
