@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from bot import carriers
 from bot.config import ShopSettings
+from bot.nlp.normalize import nfkc
 
 ATTACHMENT_LIMIT = 10 * 1024 * 1024  # Amazon: 10 MB per message
 RELAYED_MARKETPLACES = frozenset({"amazon_jp", "rakuten"})
@@ -315,29 +316,6 @@ def _keigo(text: str) -> list[Violation]:
     return found
 
 
-_NFKC_LINES: dict[str, str] = {}
-_NFKC_REMEMBERED = 4096  # distinct lines kept (a reply's fixed lines recur in every reply)
-
-
-def _nfkc(text: str) -> str:
-    """``text`` in NFKC, line by line, remembering the lines already seen.
-
-    The same as normalising the whole text (a line break is never composed with a neighbour
-    and no character decomposes into one), but Python normalises short lines much faster
-    than one long text, and the fixed lines of the shop's templates come back in every reply.
-    """
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        done = _NFKC_LINES.get(line)
-        if done is None:
-            done = unicodedata.normalize("NFKC", line)
-            if len(_NFKC_LINES) >= _NFKC_REMEMBERED:
-                _NFKC_LINES.clear()
-            _NFKC_LINES[line] = done
-        lines[i] = done
-    return "\n".join(lines)
-
-
 def check_text(
     text: str,
     shop: ShopSettings,
@@ -355,8 +333,8 @@ def check_text(
     the same for the bot and for agents; with ``author="agent"`` the violations come back
     with ``blocking=False``: warnings the agent confirms (:func:`warning_text`) before sending.
     """
-    body = _nfkc(text)
-    head = _nfkc(subject or "")
+    body = nfkc(text)
+    head = nfkc(subject or "")
     both = f"{head}\n{body}" if head else body
     found: list[Violation] = []
     if not body.strip():

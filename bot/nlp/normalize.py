@@ -120,6 +120,12 @@ def _nfkc_runs(text: str) -> str:
     return "".join(pieces)
 
 
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, normalising only the runs that need it (each
+    remembered) instead of the whole text."""
+    return text if unicodedata.is_normalized("NFKC", text) else _nfkc_runs(text)
+
+
 def normalize(text: str) -> str:
     """Normalise ``text`` for matching and tokenising (see the module docstring)."""
     # Each step is skipped when a cheap scan shows it has nothing to do (the common case).

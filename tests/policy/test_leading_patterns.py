@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot import policy
+from bot.nlp.normalize import nfkc
 
 LEADING = {
     "marketing": policy._MARKETING,
@@ -140,11 +141,11 @@ def test_the_matches_are_the_plain_patterns(name: str) -> None:
         "Ａ\u030a\nA\n\u030a",
     ],
 )
-def test_line_by_line_nfkc_is_whole_text_nfkc(text: str) -> None:
+def test_the_policy_s_nfkc_is_whole_text_nfkc(text: str) -> None:
     import unicodedata
 
-    assert policy._nfkc(text) == unicodedata.normalize("NFKC", text)
-    assert policy._nfkc(text) == unicodedata.normalize("NFKC", text)  # from what it remembers
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)  # from what it remembers
 
 
 def test_without_a_percent_sign_the_marketing_words_alone_find_the_same() -> None:
