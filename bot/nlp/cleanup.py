@@ -41,16 +41,9 @@ _RULED_BLOCK: Final = re.compile(
 
 # Amazon relay wrapping (「Amazon.co.jp を通じて…からメッセージが届きました」 says nothing about
 # the parcel: its 届きました must not read as "it arrived").
-_RELAY_LINE: Final = re.compile(
-    r"^\s*amazon(?:\.co\.jp)?\s*(?:を通じて|経由で|より)|(?:を通じて|経由で).{0,40}メッセージが届"
-    r"|you have received a message|(?:via|through) amazon(?:\.co\.jp)?\.?\s*$"
-    r"|^[\s\-ー─━=＝_*]*(?:メッセージ|message|end message|メッセージの終了)[\s:：]*[\-ー─━=＝_*]*$"
-    r"|^\s*(?:購入者|buyer|customer|お客様)(?:名)?\s*[:：]|^\s*\[amazon[^\]]*\]"
-    r"|購入者とのやり取り|このメッセージに返信すると|reply to this (?:e-?mail|message)",
-    re.IGNORECASE,
-)
-# The same test in two parts, which say together what _RELAY_LINE says (tests/nlp compare them):
-# its alternatives anchored at the line's start, tried only there (matched, not searched for),
+# Relay lines, in two parts that say together what one case-insensitive search for all these
+# alternatives would (tests/nlp/test_fast_paths.py keeps that search and compares them): the
+# alternatives anchored at the line's start, tried only there (matched, not searched for),
 # and the others, found from one class of rare characters and a look-behind for each (the
 # letters spelled in both cases, ſ with s and İ ı with i as re.IGNORECASE equates them):
 # searched case-insensitively, every alternative was tried at every position of the line.
@@ -107,20 +100,14 @@ _TRAILING_RULES: Final = re.compile(r"(?:\n[ \t]*[━─=＝\-―ー_＿*＊~〜
 # engine from skipping ahead to the characters the other markers start with.
 _ANY_MARKER_AT_LINE_START: Final = re.compile(r"^[ \t]*[>＞]|^--", re.MULTILINE)
 _RULE_CHARS: Final = "━─=＝-―ー_＿*＊~〜・"
-# The markers of the buyer-text cut, as written (one alternation).
-_MARKERS: Final = (
-    r"amazon|購入者|メッセージ|message|書きました|wrote|original|差出人|from\s*[:：]|"
-    r"返信すると|reply to this|buyer|customer|お客様|"
-    r"のメール|様より|<[^\n]*[>＞]|＜[^\n]*[>＞]|から送信|sent from|get outlook|"
-    + "|".join(f"{re.escape(c)}[{re.escape(_RULE_CHARS)}]{{3,}}" for c in _RULE_CHARS)
-)
-# Whether the text holds one of them, found by one pattern in which every alternative starts
+# Whether the text holds one of the buyer-text cut's markers, found by one pattern in which every alternative starts
 # with a plain character (a rule of four is written as each of its possible first characters
 # and three more): the engine then skips to the positions where one of those characters
 # stands instead of trying the whole alternation everywhere. A word is looked for at a
 # character rarer in mail than its first (「お客様」 at 客, "amazon" at its z), the letters
 # before it as a look-behind: fewer positions are candidates (の, お and か start no
-# alternative). It matches where _MARKERS does (tests/nlp compare them).
+# alternative). It matches where the plain alternation of these markers does (tests/nlp
+# compare them).
 _ANY_MARKER: Final = re.compile(
     r"z(?<=amaz)on|購入者|メッセージ|g(?<=messag)e|書きました|wrote|g(?<=orig)inal|差出人|"
     r"from\s*[:：]|返信すると|y(?<=reply) to this|buyer|customer|客(?<=お客)様|"
