@@ -22,6 +22,7 @@ from bot.errors import ConfigError
 from bot.orders import import_orders
 from bot.service import Desk
 from bot.store.schema import outbox, raw_mails
+from tests.mail.helpers import eventually
 from tests.mailfactory import buyer_mail
 from tests.parse.shared import mail_fixtures_dir
 from tests.pipeline.test_pipeline import WHEN, deliver
@@ -38,14 +39,6 @@ def _mails() -> list[bytes]:
     raws += [buyer_mail(WHEN, message_id=f"<a{n}@buyer.example.jp>") for n in range(5)]
     raws += [b"", b"\x00\xff garbage", b"Subject: =?iso-2022-jp?B?GyRCJCIbKEI=?=\n\n\xff\xfe"]
     return raws
-
-
-async def _until_helping(analyser: Analyser) -> None:
-    for _ in range(600):
-        if analyser.helping:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the helper did not come back")
 
 
 async def test_the_helper_analyses_every_mail_as_the_desk_process_does() -> None:
@@ -78,7 +71,7 @@ async def test_a_helper_that_dies_costs_time_not_mail() -> None:
             os.kill(pid, signal.SIGKILL)
         # The batch in hand is analysed in the desk process; a new helper starts meanwhile.
         assert await analyser.analyse(raws, NOW) == expected
-        await _until_helping(analyser)
+        await eventually(lambda: analyser.helping, 30, "the helper is back")
         assert analyser._pool is not pool
         assert await analyser.analyse(raws, NOW) == expected
     finally:
@@ -131,10 +124,7 @@ async def test_a_running_desk_answers_a_backlog_through_its_helper(
     stop = asyncio.Event()
     task = asyncio.create_task(desk.run(stop))
     try:
-        for _ in range(1200):
-            if _sent(tmp_path) >= count:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: _sent(tmp_path) >= count, 60, "every question answered")
         assert desk.analyser.helping and desk.analyser.by_helpers > 0
         stop.set()
         await asyncio.wait_for(task, 30)
@@ -161,10 +151,7 @@ async def test_a_desk_stopped_mid_backlog_leaves_nothing_claimed_and_the_next_ru
     stop = asyncio.Event()
     task = asyncio.create_task(desk.run(stop))
     try:
-        for _ in range(1200):
-            if _sent(tmp_path) >= 20:
-                break
-            await asyncio.sleep(0.01)
+        await eventually(lambda: _sent(tmp_path) >= 20, 60, "the first replies sent")
         stop.set()  # batches analysed ahead are given back, not left to their leases
         await asyncio.wait_for(task, 30)
         async with desk.store.connect() as conn:
@@ -181,11 +168,11 @@ async def test_a_desk_stopped_mid_backlog_leaves_nothing_claimed_and_the_next_ru
     again = Desk(settings)
     try:
         await again.run_once()
+        async with again.store.connect() as conn:
+            rows = (await conn.execute(select(outbox.c.rcpt_to))).all()
     finally:
         await again.close()
     assert _sent(tmp_path) == count
-    async with again.store.connect() as conn:
-        rows = (await conn.execute(select(outbox.c.rcpt_to))).all()
     assert sorted(r.rcpt_to[0] for r in rows) == sorted(
         f"b{n:05d}@marketplace.amazon.co.jp" for n in range(count)
     )
@@ -241,19 +228,13 @@ async def test_a_helper_ends_when_its_desk_is_killed(tmp_path: Path) -> None:
         stdout=asyncio.subprocess.DEVNULL,  # no pipe a helper could keep open
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    for _ in range(600):
-        if pids.exists() and pids.read_text():
-            break
-        await asyncio.sleep(0.1)
+    await eventually(lambda: pids.exists() and pids.read_text() != "", 60, "the helper's pid")
     (helper,) = [int(p) for p in pids.read_text().split()]
     assert not _ended(helper)
     desk.kill()  # SIGKILL: no shutdown, the helper's work queue stays open
     await asyncio.wait_for(desk.wait(), 10)
-    for _ in range(100):
-        if _ended(helper):
-            break
-        await asyncio.sleep(0.1)
-    ended = _ended(helper)
-    if not ended:
-        os.kill(helper, signal.SIGKILL)  # not left behind by a failing test
-    assert ended
+    try:
+        await eventually(lambda: _ended(helper), 10, "the helper ended with its desk")
+    finally:
+        if not _ended(helper):
+            os.kill(helper, signal.SIGKILL)  # not left behind by a failing test
