@@ -10,8 +10,10 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
+import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,15 +21,18 @@ from typing import Any
 
 __all__ = [
     "Buyer",
+    "CpuShares",
     "DovecotServer",
     "SinkProcess",
     "buyers",
+    "child_pids",
     "desk_settings",
     "orders_csv",
     "percentile",
     "print_table",
     "question",
     "start_dovecot",
+    "tmpfs_folder",
     "summary",
     "write_results",
 ]
@@ -91,10 +96,18 @@ def question(buyer: Buyer, n: int) -> bytes:
     )
 
 
-def start_dovecot(workdir: Path) -> DovecotServer:
-    """A private Dovecot with an INBOX (and Sent) for the user ``shop``."""
+def start_dovecot(workdir: Path, mail_dir: Path | None = None) -> DovecotServer:
+    """A private Dovecot with an INBOX (and Sent) for the user ``shop``.
+
+    ``mail_dir``: an empty folder elsewhere (e.g. on tmpfs) to hold the mail instead of the
+    server's own temporary folder; it is linked in, and removed with the server.
+    """
     certificate = SelfSignedCertificate.create(workdir / "tls")
     server = DovecotServer.create(certificate)
+    if mail_dir is not None:
+        shutil.rmtree(server.root / "mail", ignore_errors=True)
+        mail_dir.chmod(0o755)  # the mail user (nobody) walks through it
+        (server.root / "mail").symlink_to(mail_dir, target_is_directory=True)
     for sub in ("cur", "new", "tmp"):
         folder = server.root / "mail" / "shop" / sub
         folder.mkdir(parents=True, exist_ok=True)
@@ -102,6 +115,74 @@ def start_dovecot(workdir: Path) -> DovecotServer:
         os.chown(folder, 65534, 65534)  # nobody:nogroup, the mail user
     server.start()
     return server
+
+
+def tmpfs_folder(prefix: str) -> Path | None:
+    """A new folder on ``/dev/shm`` (tmpfs), or None where there is none to write to."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        return None
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=shm))
+
+
+def _process_table() -> dict[int, tuple[int, float]]:
+    """PID → (parent PID, CPU seconds so far) of every process on this machine (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table: dict[int, tuple[int, float]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{name}/stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        table[int(name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    return [child for child, (parent, _) in _process_table().items() if parent == pid]
+
+
+@dataclass
+class CpuShares:
+    """CPU seconds spent by named groups of processes between :meth:`start` and :meth:`stop`.
+
+    A group is a process with all its descendants, except those counted in another group;
+    the processes that ended meanwhile are not seen (their CPU is lost to the count).
+    """
+
+    roots: dict[str, list[int]]
+    before: dict[int, tuple[int, float]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.before = _process_table()
+
+    def stop(self) -> dict[str, float]:
+        after = _process_table()
+        children: dict[int, list[int]] = {}
+        for pid, (parent, _) in after.items():
+            children.setdefault(parent, []).append(pid)
+        owner: dict[int, str] = {}
+        for name, pids in self.roots.items():
+            for pid in pids:
+                owner[pid] = name
+        for name, pids in self.roots.items():
+            stack = list(pids)
+            while stack:
+                pid = stack.pop()
+                for child in children.get(pid, []):
+                    if child not in owner:
+                        owner[child] = name
+                        stack.append(child)
+        self.seconds = {name: 0.0 for name in self.roots}
+        for pid, name in owner.items():
+            if pid in after:
+                self.seconds[name] += after[pid][1] - self.before.get(pid, (0, 0.0))[1]
+        return self.seconds
 
 
 def desk_settings(workdir: Path, dovecot: DovecotServer, smtp_port: int) -> Settings:

@@ -256,17 +256,25 @@ class SmtpTransport:
 
     async def deliver(self, entry: OutboxEntry) -> None:
         """Send over a pooled connection, then file the copy in Sent (before returning)."""
-        slot = await self._acquire()
+        folder = self.sent_folder(entry)
+        if folder is not None:
+            folder.announce()  # copies filed meanwhile may wait a moment to go with this one
         try:
-            await self._send(slot, entry)
-            slot.last_used = time.monotonic()
+            slot = await self._acquire()
+            try:
+                await self._send(slot, entry)
+                slot.last_used = time.monotonic()
+            except BaseException:
+                slot.drop()  # cancelled mid-transaction, say: never reuse a half conversation
+                raise
+            finally:
+                self._free.put_nowait(slot)
         except BaseException:
-            slot.drop()  # cancelled mid-transaction, say: never reuse a half conversation
+            if folder is not None:
+                folder.withdraw()
             raise
-        finally:
-            self._free.put_nowait(slot)
         # The connection is free again: the next mail goes out while this copy is filed.
-        await self._file_copy(entry)
+        await self._file_copy(entry, folder)
 
     async def _send(self, slot: _Slot, entry: OutboxEntry) -> None:
         try:
@@ -292,13 +300,12 @@ class SmtpTransport:
             slot.drop()
             raise OutboxError(f"{type(exc).__name__}: {exc}") from exc
 
-    async def _file_copy(self, entry: OutboxEntry) -> None:
+    async def _file_copy(self, entry: OutboxEntry, folder: SentFolder | None) -> None:
         """File the accepted mail in Sent; a failure here must not make the mail go out twice."""
-        folder = self.sent_folder(entry)
         if folder is None:
             return
         try:
-            await folder.file(entry.raw)
+            await folder.file(entry.raw, announced=True)
         except MailboxError as exc:
             log.warning(
                 kv(

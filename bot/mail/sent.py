@@ -25,6 +25,13 @@ class SentFolder:
 
     MAX_GROUP = 100
     MAX_GROUP_BYTES = 16 * 1024 * 1024
+    # While more copies are on their way (their mails are being sent), a copy waits up to
+    # this long for them, so that a backlog is filed in groups of ten or more: each APPEND
+    # costs a Dovecot with Maildir ~0.6 ms of CPU whatever it holds, and one copy per
+    # APPEND doubled the CPU the mail server spent per reply. A copy nobody else is
+    # expected to join is filed at once.
+    LINGER_SECONDS = 0.015
+    ENOUGH = 25  # copies waiting that go out without waiting for more
 
     def __init__(self, mailbox: MailboxSettings) -> None:
         if not mailbox.sent_folder or mailbox.scheme not in ("imap", "imaps"):
@@ -36,6 +43,8 @@ class SentFolder:
         # Copies wait here while an APPEND is in flight and then go out together.
         self._waiting: list[tuple[bytes, asyncio.Future[None]]] = []
         self._filer: asyncio.Task[None] | None = None
+        self._coming = 0  # copies announced (their mail is being sent), not yet filed
+        self._arrived = asyncio.Event()  # set when a copy arrives or one is withdrawn
 
     async def _with_connection(self, action: Callable[[ImapConnection], Awaitable[T]]) -> T:
         """Run ``action`` on a live connection, once more on a fresh one if the old one died."""
@@ -57,20 +66,50 @@ class SentFolder:
                         raise  # a refusal, or a new connection failing: no point retrying
             raise AssertionError("unreachable")
 
-    async def file(self, raw: bytes) -> None:
+    def announce(self) -> None:
+        """A copy will follow (its mail is being sent): copies filed meanwhile may wait for it.
+
+        Every announcement is ended by :meth:`file` (``announced=True``) or :meth:`withdraw`.
+        """
+        self._coming += 1
+
+    def withdraw(self) -> None:
+        """The announced copy will not come (its mail was not accepted)."""
+        self._coming = max(0, self._coming - 1)
+        self._arrived.set()
+
+    async def file(self, raw: bytes, *, announced: bool = False) -> None:
         """File a sent mail (marked \\Seen); returns once the server has stored it.
 
         Copies filed while another APPEND is in flight are stored together in the next one
-        (MULTIAPPEND), so many concurrent senders cost the server few round trips.
+        (MULTIAPPEND), so many concurrent senders cost the server few round trips; while
+        announced copies are still on their way, a group waits a moment for them.
         """
+        if announced:
+            self._coming = max(0, self._coming - 1)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((raw, done))
+        self._arrived.set()
         if self._filer is None or self._filer.done():
             self._filer = asyncio.create_task(self._file_waiting())
         await done
 
+    async def _gather_more(self) -> None:
+        """Wait while copies are on their way, until enough wait or the first has waited long."""
+        deadline = asyncio.get_running_loop().time() + self.LINGER_SECONDS
+        while self._coming > 0 and len(self._waiting) < self.ENOUGH:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), left)
+            except TimeoutError:
+                return
+
     async def _file_waiting(self) -> None:
         while self._waiting:
+            await self._gather_more()
             group: list[tuple[bytes, asyncio.Future[None]]] = []
             size = 0
             while self._waiting and len(group) < self.MAX_GROUP:

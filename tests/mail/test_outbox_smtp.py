@@ -199,3 +199,82 @@ async def test_copies_filed_together_go_in_one_multiappend(
     assert sum(groups) == 12 and max(groups) > 1  # grouped, not one APPEND each
     assert sorted(dovecot.message_ids(account, "Sent")) == sorted(ids)
     assert all(flags == {"\\Seen"} for flags in dovecot.flags(account, "Sent").values())
+
+
+@pytest.fixture
+def appended(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every group of copies stored with one APPEND."""
+    groups: list[int] = []
+    real = ImapConnection.append_many
+
+    async def counting(self: ImapConnection, folder: str, raws: list[bytes], **kw: str) -> None:
+        groups.append(len(raws))
+        await real(self, folder, raws, **kw)
+
+    monkeypatch.setattr(ImapConnection, "append_many", counting)
+    return groups
+
+
+async def test_copies_announced_by_senders_wait_for_each_other(
+    dovecot: DovecotServer, account: str, appended: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A backlog: eight mails are being sent; their copies arrive one loop turn apart. Filed
+    # as they come, the first would go alone and the rest together ([1, 7]); announced, the
+    # first waits for the others (the wait is long here so that a slow machine cannot end it).
+    monkeypatch.setattr(SentFolder, "LINGER_SECONDS", 30.0)
+    folder = SentFolder(dovecot.mailbox("amazon", account))
+    ids = [f"<madoguchi.backlog{n}@mirai-zakka.example.jp>" for n in range(8)]
+    try:
+        for _ in ids:
+            folder.announce()
+        filing = []
+        for i in ids:
+            filing.append(
+                asyncio.create_task(folder.file(shipping_question(message_id=i), announced=True))
+            )
+            await asyncio.sleep(0)
+        await asyncio.wait_for(asyncio.gather(*filing), 10)
+    finally:
+        await folder.close()
+    assert appended == [8]
+    assert sorted(dovecot.message_ids(account, "Sent")) == sorted(ids)
+
+
+async def test_a_copy_nobody_else_is_coming_for_is_filed_at_once(
+    dovecot: DovecotServer, account: str, appended: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(SentFolder, "LINGER_SECONDS", 30.0)
+    folder = SentFolder(dovecot.mailbox("amazon", account))
+    try:
+        # Alone: no wait at all.
+        await asyncio.wait_for(folder.file(shipping_question(message_id="<alone@x.jp>")), 10)
+        # Two announced, one of them not accepted by the SMTP server: withdrawn, it holds
+        # nobody up.
+        folder.announce()
+        folder.announce()
+        filing = asyncio.create_task(
+            folder.file(shipping_question(message_id="<kept@x.jp>"), announced=True)
+        )
+        await asyncio.sleep(0.05)
+        assert not filing.done()  # waiting for the second copy
+        folder.withdraw()
+        await asyncio.wait_for(filing, 10)
+    finally:
+        await folder.close()
+    assert appended == [1, 1]
+    assert sorted(dovecot.message_ids(account, "Sent")) == ["<alone@x.jp>", "<kept@x.jp>"]
+
+
+async def test_an_announced_copy_that_never_comes_delays_the_others_only_briefly(
+    dovecot: DovecotServer, account: str, appended: list[int]
+) -> None:
+    folder = SentFolder(dovecot.mailbox("amazon", account))
+    try:
+        folder.announce()
+        folder.announce()  # never filed, never withdrawn (a sender that hangs, say)
+        await asyncio.wait_for(
+            folder.file(shipping_question(message_id="<early@x.jp>"), announced=True), 10
+        )
+    finally:
+        await folder.close()
+    assert appended == [1]
