@@ -32,8 +32,8 @@ __all__ = [
     "print_table",
     "question",
     "start_dovecot",
-    "tmpfs_folder",
     "summary",
+    "tmpfs_folder",
     "write_results",
 ]
 
