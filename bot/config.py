@@ -76,6 +76,7 @@ class OutboxSettings:
     ca_file: Path | None = None
     timeout: float = 30.0
     max_attempts: int = 8
+    connections: int = 8  # SMTP connections opened side by side when many replies wait
 
 
 @dataclass(frozen=True)
@@ -397,6 +398,15 @@ def _analysis_processes(value: Any) -> int:
     return count
 
 
+def _outbox_connections(value: Any) -> int:
+    """SMTP connections at most at once (a relay may allow each client only a few)."""
+    name, example = "MADOGUCHI_OUTBOX_CONNECTIONS", "8 (1 for a relay that allows one)"
+    count = _int(name, value, example)
+    if not 1 <= count <= 64:
+        raise ConfigError(name, f"{count} is not between 1 and 64", example)
+    return count
+
+
 def _list(value: Any) -> tuple[str, ...]:
     if isinstance(value, list | tuple):
         return tuple(str(v).strip() for v in value if str(v).strip())
@@ -585,11 +595,16 @@ def load_settings(
         raise ConfigError("mailbox.name", "two mailboxes share a name", 'name = "amazon"')
 
     outbox_url = pick("MADOGUCHI_OUTBOX", "outbox", "url", default="files:./var/outbox")
-    outbox = _outbox(
-        str(outbox_url),
-        env.get("MADOGUCHI_OUTBOX_PASSWORD"),
-        env.get("MADOGUCHI_OUTBOX_CA_FILE")
-        or (str(rel(pick("", "outbox", "ca_file"))) if pick("", "outbox", "ca_file") else None),
+    outbox = replace(
+        _outbox(
+            str(outbox_url),
+            env.get("MADOGUCHI_OUTBOX_PASSWORD"),
+            env.get("MADOGUCHI_OUTBOX_CA_FILE")
+            or (str(rel(pick("", "outbox", "ca_file"))) if pick("", "outbox", "ca_file") else None),
+        ),
+        connections=_outbox_connections(
+            pick("MADOGUCHI_OUTBOX_CONNECTIONS", "outbox", "connections", default="8")
+        ),
     )
 
     shop_doc = doc.get("shop", {}) if isinstance(doc.get("shop"), Mapping) else {}

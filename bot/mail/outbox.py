@@ -186,16 +186,16 @@ class SmtpTransport:
     """Sends through an SMTP server with aiosmtplib (SMTPS, STARTTLS, or plain on loopback).
 
     Connections are reused for consecutive sends (checked with NOOP when idle for a while).
-    A few replies share one connection; when many wait, up to ``MAX_CONNECTIONS`` are opened
+    A few replies share one connection; when many wait, up to ``settings.connections`` are opened
     and used side by side. An SMTP transaction is a series of round trips, and a process
     that is also deciding mail gets back to a waiting conversation only between two steps of
     its other work: several conversations move on at each such point. Each accepted mail is
-    filed at once in the mailbox's Sent folder over IMAP; that copy is what
+    filed right away in the mailbox's Sent folder over IMAP (with the copies of the mails
+    being sent beside it: see :class:`SentFolder`); that copy is what
     :meth:`already_delivered` looks for after a crash.
     """
 
     IDLE_CHECK_SECONDS = 5.0
-    MAX_CONNECTIONS = 4
     WAITING_PER_CONNECTION = 4  # deliveries waiting for each open connection before another
 
     def __init__(
@@ -217,7 +217,7 @@ class SmtpTransport:
         """A free connection slot; a new one when none is free and enough deliveries wait."""
         if (
             self._free.empty()
-            and len(self._slots) < self.MAX_CONNECTIONS
+            and len(self._slots) < self.settings.connections
             and self._waiting >= len(self._slots) * self.WAITING_PER_CONNECTION
         ):
             slot = _Slot()

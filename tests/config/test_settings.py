@@ -26,6 +26,7 @@ def test_design_doc_variables_are_read() -> None:
             "MADOGUCHI_MAILBOX_PASSWORD": "pw",
             "MADOGUCHI_OUTBOX": "smtps://shop%40example.jp@smtp.example.jp:465",
             "MADOGUCHI_OUTBOX_PASSWORD": "pw2",
+            "MADOGUCHI_OUTBOX_CONNECTIONS": "2",
             "MADOGUCHI_SHOP_NAME": "ミライ雑貨店",
             "MADOGUCHI_SHOP_ADDRESS": "Shop@Example.jp, support@example.jp",
             "MADOGUCHI_MARKETPLACE": "own_store",
@@ -49,6 +50,7 @@ def test_design_doc_variables_are_read() -> None:
         "shop@example.jp",
         "pw2",
     )
+    assert settings.outbox.connections == 2
     assert settings.shop.addresses == ("shop@example.jp", "support@example.jp")
     assert settings.shop.marketplace == "own_store"
     assert settings.slack.enabled and settings.slack.api_url == "http://127.0.0.1:8123/api/"
@@ -71,6 +73,8 @@ def test_design_doc_variables_are_read() -> None:
         ({"MADOGUCHI_MAILBOX": "imaps://u:secret@host/INBOX"}, "MADOGUCHI_MAILBOX"),
         ({"MADOGUCHI_OUTBOX": "smtp://smtp.example.jp:25"}, "MADOGUCHI_OUTBOX"),
         ({"MADOGUCHI_OUTBOX": "smtps://u@smtp.example.jp"}, "MADOGUCHI_OUTBOX_PASSWORD"),
+        ({"MADOGUCHI_OUTBOX_CONNECTIONS": "0"}, "MADOGUCHI_OUTBOX_CONNECTIONS"),
+        ({"MADOGUCHI_OUTBOX_CONNECTIONS": "many"}, "MADOGUCHI_OUTBOX_CONNECTIONS"),
         ({"MADOGUCHI_MARKETPLACE": "ebay"}, "MADOGUCHI_MARKETPLACE"),
         ({"MADOGUCHI_SHOP_ADDRESS": "not an address"}, "MADOGUCHI_SHOP_ADDRESS"),
         ({"MADOGUCHI_SLACK_BOT_TOKEN": "xoxb-1"}, "MADOGUCHI_SLACK_CHANNEL"),
