@@ -12,7 +12,7 @@ from bot.config import OutboxSettings
 from bot.errors import OutboxError, PermanentSendError
 from bot.mail.outbox import OutboxEntry, SmtpTransport, _wire_size
 from tests.mail.helpers import shipping_question
-from tests.servers import SmtpSink
+from tests.servers import SmtpSink, TcpProxy
 
 
 def _transport(sink: SmtpSink, connections: int = 8) -> SmtpTransport:
@@ -115,3 +115,32 @@ def test_the_declared_size_is_the_size_on_the_wire_for_any_line_ends() -> None:
     for _ in range(2000):
         raw = bytes(pick.choice(b"\r\n\r\nab.") for _ in range(pick.randrange(0, 40)))
         assert _wire_size(raw) == len(normalize_message_line_endings(raw)), raw
+
+
+async def test_a_server_that_stops_answering_mid_conversation_times_out_and_the_next_mail_goes(
+    sink: SmtpSink,
+) -> None:
+    proxy = TcpProxy(sink.port)
+    await proxy.start()
+    transport = SmtpTransport(
+        OutboxSettings(
+            scheme="smtp",
+            url=f"smtp://127.0.0.1:{proxy.port}",
+            host="127.0.0.1",
+            port=proxy.port,
+            timeout=0.5,
+        )
+    )
+    try:
+        await transport.deliver(_entry(1))
+        proxy.silence()  # the open connection hangs: no answer, no FIN
+        # The connection's own timeout ends the wait (the test's guard would raise another
+        # error, after 30 s).
+        with pytest.raises(OutboxError, match="TimeoutError"):
+            await asyncio.wait_for(transport.deliver(_entry(2)), 30)
+        await transport.deliver(_entry(3))  # over a new connection
+    finally:
+        await transport.close()
+        await proxy.stop()
+    assert [m.message_id for m in sink.messages] == [_entry(1).message_id, _entry(3).message_id]
+    assert proxy.accepted == 2
