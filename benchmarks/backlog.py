@@ -55,6 +55,7 @@ from support.harness import (
     HERE,
     ROOT,
     CpuShares,
+    DovecotServer,
     SinkProcess,
     buyers,
     child_pids,
@@ -196,9 +197,12 @@ async def main(
     )
     workdir = Path(tempfile.mkdtemp(prefix="madoguchi-backlog-"))
     mail_dir = None if mail_on_disk else tmpfs_folder("madoguchi-mail-")
-    dovecot = start_dovecot(workdir, mail_dir)
+    if mail_dir is None and not mail_on_disk:
+        print("no writable /dev/shm: Dovecot keeps its mail on the disk", file=sys.stderr)
+    dovecot: DovecotServer | None = None
     sink = SinkProcess()
     try:
+        dovecot = start_dovecot(workdir, mail_dir)
         port = await sink.start()
         settings = desk_settings(workdir, dovecot, port)
         if database_url:
@@ -236,6 +240,8 @@ async def main(
         sampler = await _sampler()
         assert sink.process is not None and dovecot.process is not None
         others = {sink.process.pid, dovecot.process.pid, *(p.pid for p in extra)}
+        if sampler is not None:
+            others.add(sampler.pid)  # a profiler's CPU is nobody's here
         shares = CpuShares(
             {
                 "desk": [os.getpid()],
@@ -319,11 +325,14 @@ async def main(
         )
         print(f"\nwritten to {path}")
     finally:
-        await sink.stop()
-        dovecot.remove()
-        shutil.rmtree(workdir, ignore_errors=True)
-        if mail_dir is not None:
-            shutil.rmtree(mail_dir, ignore_errors=True)
+        try:
+            await sink.stop()
+            if dovecot is not None:
+                dovecot.remove()
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            if mail_dir is not None:
+                shutil.rmtree(mail_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -373,6 +373,9 @@ def _float(name: str, value: Any, example: str) -> float:
 
 
 def _int(name: str, value: Any, example: str) -> int:
+    # A TOML true or 2.9 is not a count: int() would quietly make it 1 or 2.
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ConfigError(name, f"{value!r} is not a whole number", example)
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -402,8 +405,8 @@ def _outbox_connections(value: Any) -> int:
     """SMTP connections at most at once (a relay may allow each client only a few)."""
     name, example = "MADOGUCHI_OUTBOX_CONNECTIONS", "8 (1 for a relay that allows one)"
     count = _int(name, value, example)
-    if not 1 <= count <= 64:
-        raise ConfigError(name, f"{count} is not between 1 and 64", example)
+    if not 1 <= count <= 32:
+        raise ConfigError(name, f"{count} is not between 1 and 32", example)
     return count
 
 

@@ -100,7 +100,8 @@ def start_dovecot(workdir: Path, mail_dir: Path | None = None) -> DovecotServer:
     """A private Dovecot with an INBOX (and Sent) for the user ``shop``.
 
     ``mail_dir``: an empty folder elsewhere (e.g. on tmpfs) to hold the mail instead of the
-    server's own temporary folder; it is linked in, and removed with the server.
+    server's own temporary folder; it is linked in (the caller removes it: the server's
+    ``remove`` deletes only the link).
     """
     certificate = SelfSignedCertificate.create(workdir / "tls")
     server = DovecotServer.create(certificate)

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import aiosmtplib
 from sqlalchemy import insert, select, update
@@ -168,12 +168,30 @@ async def _transaction(
     await client.data(raw)
 
 
+def _failed(slot: _Slot, exc: BaseException) -> NoReturn:
+    """Drop the slot's connection and raise what a failed SMTP step means for the mail."""
+    slot.drop()
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        if all(500 <= c < 600 for c in codes):
+            raise PermanentSendError(
+                f"recipients refused: {'; '.join(str(r) for r in exc.recipients)}"
+            ) from exc
+        raise OutboxError(f"recipients refused for now: {exc}") from exc
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        if 500 <= exc.code < 600:
+            raise PermanentSendError(f"{exc.code} {exc.message}") from exc
+        raise OutboxError(f"{exc.code} {exc.message}") from exc
+    raise OutboxError(f"{type(exc).__name__}: {exc}") from exc
+
+
 @dataclass
 class _Slot:
     """One SMTP connection of the transport's pool (``client`` None: not open now)."""
 
     client: aiosmtplib.SMTP | None = None
     last_used: float = 0.0
+    retired: bool = False  # taken out of the pool (the server would not have it)
 
     def drop(self) -> None:
         client, self.client = self.client, None
@@ -204,6 +222,9 @@ class SmtpTransport:
         self.settings = settings
         self.sent_folders = dict(sent_folders or {})
         self._slots: list[_Slot] = []  # every connection slot, in use or not
+        # At most this many; lowered when the server refuses one more connection than it
+        # has open (relays often limit each client to a few).
+        self._limit = settings.connections
         self._free: asyncio.Queue[_Slot] = asyncio.Queue()  # slots nobody is using
         self._waiting = 0  # deliveries waiting for a free slot
 
@@ -217,7 +238,7 @@ class SmtpTransport:
         """A free connection slot; a new one when none is free and enough deliveries wait."""
         if (
             self._free.empty()
-            and len(self._slots) < self.settings.connections
+            and len(self._slots) < self._limit
             and self._waiting >= len(self._slots) * self.WAITING_PER_CONNECTION
         ):
             slot = _Slot()
@@ -268,7 +289,8 @@ class SmtpTransport:
                 slot.drop()  # cancelled mid-transaction, say: never reuse a half conversation
                 raise
             finally:
-                self._free.put_nowait(slot)
+                if not slot.retired:
+                    self._free.put_nowait(slot)
         except BaseException:
             if folder is not None:
                 folder.withdraw()
@@ -279,26 +301,32 @@ class SmtpTransport:
     async def _send(self, slot: _Slot, entry: OutboxEntry) -> None:
         try:
             client = await self._connected(slot)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            others = len(self._slots) - 1  # connections open, or being opened, beside it
+            if not others:
+                _failed(slot, exc)
+            # Refused beside other connections (a relay's limit per client: "421 too many
+            # connections", or even a 5xx): not the mail's fault. Open no more connections
+            # than are left; this mail waits for its retry.
+            slot.drop()
+            slot.retired = True
+            self._slots.remove(slot)
+            self._limit = min(self._limit, others)
+            log.warning(
+                kv(
+                    "outbox.connection_refused",
+                    connections=self._limit,
+                    error=f"{type(exc).__name__}: {exc}"[:200],
+                )
+            )
+            raise OutboxError(f"connection refused beside {others} others: {exc}") from exc
+        try:
             if all(_PLAIN_ADDRESS.fullmatch(a) for a in (entry.mail_from, *entry.rcpt_to)):
                 await _transaction(client, entry.mail_from, entry.rcpt_to, entry.raw)
             else:  # quoting, SMTPUTF8 and the like: aiosmtplib's full path
                 await client.sendmail(entry.mail_from, entry.rcpt_to, entry.raw)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            slot.drop()
-            codes = [r.code for r in exc.recipients]
-            if all(500 <= c < 600 for c in codes):
-                raise PermanentSendError(
-                    f"recipients refused: {'; '.join(str(r) for r in exc.recipients)}"
-                ) from exc
-            raise OutboxError(f"recipients refused for now: {exc}") from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            slot.drop()
-            if 500 <= exc.code < 600:
-                raise PermanentSendError(f"{exc.code} {exc.message}") from exc
-            raise OutboxError(f"{exc.code} {exc.message}") from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            slot.drop()
-            raise OutboxError(f"{type(exc).__name__}: {exc}") from exc
+            _failed(slot, exc)
 
     async def _file_copy(self, entry: OutboxEntry, folder: SentFolder | None) -> None:
         """File the accepted mail in Sent; a failure here must not make the mail go out twice."""

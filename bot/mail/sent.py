@@ -25,11 +25,11 @@ class SentFolder:
 
     MAX_GROUP = 100
     MAX_GROUP_BYTES = 16 * 1024 * 1024
-    # While more copies are on their way (their mails are being sent), a copy waits up to
-    # this long for them, so that a backlog is filed in groups of ten or more: each APPEND
-    # costs a Dovecot with Maildir ~0.6 ms of CPU whatever it holds, and one copy per
-    # APPEND doubled the CPU the mail server spent per reply. A copy nobody else is
-    # expected to join is filed at once.
+    # While more copies are on their way (their mails are being sent), the oldest copy
+    # waiting waits at most this long (beyond an APPEND already in flight) before its group
+    # goes, so that a backlog is filed in groups of ten or more: each APPEND costs a Dovecot
+    # with Maildir ~0.6 ms of CPU whatever it holds, and one copy per APPEND doubled the CPU
+    # the mail server spent per reply. A copy nobody else is expected to join goes at once.
     LINGER_SECONDS = 0.015
     ENOUGH = 25  # copies waiting that go out without waiting for more
 
@@ -40,11 +40,12 @@ class SentFolder:
         self.folder: str = mailbox.sent_folder
         self._connection: ImapConnection | None = None
         self._lock = asyncio.Lock()
-        # Copies wait here while an APPEND is in flight and then go out together.
-        self._waiting: list[tuple[bytes, asyncio.Future[None]]] = []
+        # Copies wait here (with the loop time they came) while an APPEND is in flight, and
+        # then go out together.
+        self._waiting: list[tuple[bytes, asyncio.Future[None], float]] = []
         self._filer: asyncio.Task[None] | None = None
         self._coming = 0  # copies announced (their mail is being sent), not yet filed
-        self._arrived = asyncio.Event()  # set when a copy arrives or one is withdrawn
+        self._arrival: asyncio.Future[None] | None = None  # the filer waiting for a change
 
     async def _with_connection(self, action: Callable[[ImapConnection], Awaitable[T]]) -> T:
         """Run ``action`` on a live connection, once more on a fresh one if the old one died."""
@@ -76,7 +77,11 @@ class SentFolder:
     def withdraw(self) -> None:
         """The announced copy will not come (its mail was not accepted)."""
         self._coming = max(0, self._coming - 1)
-        self._arrived.set()
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._arrival is not None and not self._arrival.done():
+            self._arrival.set_result(None)
 
     async def file(self, raw: bytes, *, announced: bool = False) -> None:
         """File a sent mail (marked \\Seen); returns once the server has stored it.
@@ -87,54 +92,55 @@ class SentFolder:
         """
         if announced:
             self._coming = max(0, self._coming - 1)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((raw, done))
-        self._arrived.set()
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._waiting.append((raw, done, loop.time()))
+        self._changed()
         if self._filer is None or self._filer.done():
             self._filer = asyncio.create_task(self._file_waiting())
         await done
 
     async def _gather_more(self) -> None:
-        """Wait while copies are on their way, until enough wait or the first has waited long."""
-        deadline = asyncio.get_running_loop().time() + self.LINGER_SECONDS
+        """Wait while copies are on their way, until enough wait or the oldest waited long."""
+        loop = asyncio.get_running_loop()
+        deadline = self._waiting[0][2] + self.LINGER_SECONDS
         while self._coming > 0 and len(self._waiting) < self.ENOUGH:
-            left = deadline - asyncio.get_running_loop().time()
+            left = deadline - loop.time()
             if left <= 0:
                 return
-            self._arrived.clear()
+            self._arrival = loop.create_future()
             try:
-                await asyncio.wait_for(self._arrived.wait(), left)
-            except TimeoutError:
-                return
+                await asyncio.wait([self._arrival], timeout=left)
+            finally:
+                self._arrival = None
 
     async def _file_waiting(self) -> None:
-        while self._waiting:
-            await self._gather_more()
-            group: list[tuple[bytes, asyncio.Future[None]]] = []
-            size = 0
-            while self._waiting and len(group) < self.MAX_GROUP:
-                raw, done = self._waiting[0]
-                if group and size + len(raw) > self.MAX_GROUP_BYTES:
-                    break
-                group.append(self._waiting.pop(0))
-                size += len(raw)
-            raws = [raw for raw, _ in group]
+        group: list[tuple[bytes, asyncio.Future[None], float]] = []
+        try:
+            while self._waiting:
+                await self._gather_more()
+                group, size = [], 0
+                while self._waiting and len(group) < self.MAX_GROUP:
+                    raw = self._waiting[0][0]
+                    if group and size + len(raw) > self.MAX_GROUP_BYTES:
+                        break
+                    group.append(self._waiting.pop(0))
+                    size += len(raw)
+                raws = [raw for raw, _, _ in group]
 
-            async def put(connection: ImapConnection, raws: list[bytes] = raws) -> None:
-                await connection.append_many(self.folder, raws)
+                async def put(connection: ImapConnection, raws: list[bytes] = raws) -> None:
+                    await connection.append_many(self.folder, raws)
 
-            try:
-                await self._with_connection(put)
-            except Exception as exc:
-                for _, done in group:
-                    if not done.done():
-                        done.set_exception(
-                            exc if isinstance(exc, MailboxError) else MailboxError(str(exc))
-                        )
-                continue
-            for _, done in group:
-                if not done.done():
-                    done.set_result(None)
+                try:
+                    await self._with_connection(put)
+                except Exception as exc:
+                    _settle(group, exc if isinstance(exc, MailboxError) else MailboxError(str(exc)))
+                    continue
+                _settle(group, None)
+        except BaseException:  # cancelled, say: nobody may wait for a filer that is gone
+            _settle(group + self._waiting, MailboxError("filing in Sent was stopped"))
+            self._waiting.clear()
+            raise
 
     async def holds(self, message_id: str) -> bool:
         """Whether a mail with this Message-ID is in the Sent folder (UID SEARCH HEADER)."""
@@ -159,8 +165,20 @@ class SentFolder:
             await connection.close()
 
     async def close(self) -> None:
-        """Finish filing what waits, then log out."""
+        """Finish filing what waits, then log out (a cancelled close lets the filing finish)."""
         if self._filer is not None:
-            await asyncio.gather(self._filer, return_exceptions=True)
+            await asyncio.gather(asyncio.shield(self._filer), return_exceptions=True)
         async with self._lock:
             await self._drop()
+
+
+def _settle(
+    copies: list[tuple[bytes, asyncio.Future[None], float]], error: BaseException | None
+) -> None:
+    """Tell everyone waiting for these copies how it went."""
+    for _, done, _ in copies:
+        if not done.done():
+            if error is None:
+                done.set_result(None)
+            else:
+                done.set_exception(error)

@@ -154,3 +154,14 @@ def test_unreadable_toml_is_reported(tmp_path: Path) -> None:
     config.write_text("[shop\nname=", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(env={}, config_file=config)
+
+
+@pytest.mark.parametrize(("value", "ok"), [("4", 4), ("true", None), ("2.9", None), ("3.0", 3)])
+def test_a_count_in_the_file_is_a_whole_number(tmp_path: Path, value: str, ok: int | None) -> None:
+    config = tmp_path / "madoguchi.toml"
+    config.write_text(f"[outbox]\nconnections = {value}\n", encoding="utf-8")
+    if ok is None:  # TOML true or 2.9 would have become 1 or 2 without a word
+        with pytest.raises(ConfigError, match="MADOGUCHI_OUTBOX_CONNECTIONS"):
+            load_settings(env={}, config_file=config)
+    else:
+        assert load_settings(env={}, config_file=config).outbox.connections == ok

@@ -278,3 +278,23 @@ async def test_an_announced_copy_that_never_comes_delays_the_others_only_briefly
     finally:
         await folder.close()
     assert appended == [1]
+
+
+async def test_a_cancelled_close_leaves_nobody_waiting_for_their_copy(
+    dovecot: DovecotServer, account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(SentFolder, "LINGER_SECONDS", 30.0)
+    folder = SentFolder(dovecot.mailbox("amazon", account))
+    folder.announce()  # a copy still on its way keeps the group waiting
+    folder.announce()
+    filing = asyncio.create_task(
+        folder.file(shipping_question(message_id="<waiting@x.jp>"), announced=True)
+    )
+    await asyncio.sleep(0.05)
+    closing = asyncio.create_task(folder.close())
+    await asyncio.sleep(0.01)
+    closing.cancel()  # the shutdown gives up on close(); the filing goes on regardless
+    folder.withdraw()
+    await asyncio.wait_for(filing, 10)
+    await folder.close()
+    assert dovecot.message_ids(account, "Sent") == ["<waiting@x.jp>"]

@@ -144,3 +144,69 @@ async def test_a_server_that_stops_answering_mid_conversation_times_out_and_the_
         await proxy.stop()
     assert [m.message_id for m in sink.messages] == [_entry(1).message_id, _entry(3).message_id]
     assert proxy.accepted == 2
+
+
+class BusyRelay(TcpProxy):
+    """Relays to the sink, but answers connections beyond ``limit`` open ones with ``answer``."""
+
+    def __init__(self, target_port: int, limit: int, answer: str) -> None:
+        super().__init__(target_port)
+        self.limit, self.answer = limit, answer
+        self.open = self.refused = 0
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.open >= self.limit:
+            self.refused += 1
+            writer.write(f"{self.answer}\r\n".encode())
+            await writer.drain()
+            writer.close()
+            return
+        self.open += 1
+        try:
+            await super()._handle(reader, writer)
+        finally:
+            self.open -= 1
+
+
+@pytest.mark.parametrize("answer", ["421 4.7.0 Too many connections", "554 5.7.0 Busy"])
+async def test_a_relay_that_allows_fewer_connections_gets_fewer_and_no_mail_fails(
+    sink: SmtpSink, answer: str
+) -> None:
+    relay = BusyRelay(sink.port, limit=2, answer=answer)
+    await relay.start()
+    transport = SmtpTransport(
+        OutboxSettings(
+            scheme="smtp", url="smtp://relay", host="127.0.0.1", port=relay.port, connections=8
+        )
+    )
+    entries = [_entry(n, rcpt=f"b{n}@marketplace.example.jp") for n in range(40)]
+    try:
+        results = await asyncio.gather(
+            *(transport.deliver(e) for e in entries), return_exceptions=True
+        )
+        # Refused connections cost their mails a retry, never a permanent failure ...
+        assert not [r for r in results if isinstance(r, PermanentSendError)]
+        retry = [e for e, r in zip(entries, results, strict=True) if r is not None]
+        assert all(isinstance(r, OutboxError) for r in results if r is not None)
+        # ... and the transport asks no more of the relay than it allows.
+        refused = relay.refused
+        await asyncio.gather(*(transport.deliver(e) for e in retry))
+    finally:
+        await transport.close()
+        await relay.stop()
+    assert refused >= 1 and relay.refused == refused
+    assert sorted(m.message_id for m in sink.messages) == sorted(e.message_id for e in entries)
+
+
+async def test_a_refused_first_connection_is_the_mails_problem_as_before(sink: SmtpSink) -> None:
+    relay = BusyRelay(sink.port, limit=0, answer="554 5.7.1 Access denied")
+    await relay.start()
+    transport = SmtpTransport(
+        OutboxSettings(scheme="smtp", url="smtp://relay", host="127.0.0.1", port=relay.port)
+    )
+    try:
+        with pytest.raises(PermanentSendError, match="554"):
+            await transport.deliver(_entry(1))
+    finally:
+        await transport.close()
+        await relay.stop()
