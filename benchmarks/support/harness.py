@@ -153,16 +153,23 @@ class CpuShares:
 
     A group is a process with all its descendants, except those counted in another group;
     the processes that ended meanwhile are not seen (their CPU is lost to the count).
+    ``OTHERS`` is the rest of the machine's busy time (the kernel, other programs): a
+    benchmark run beside other work shows it there.
     """
+
+    OTHERS = "everything else on the machine"
 
     roots: dict[str, list[int]]
     before: dict[int, tuple[int, float]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    machine_before: float = 0.0
 
     def start(self) -> None:
+        self.machine_before = _machine_busy()
         self.before = _process_table()
 
     def stop(self) -> dict[str, float]:
+        busy = _machine_busy() - self.machine_before
         after = _process_table()
         children: dict[int, list[int]] = {}
         for pid, (parent, _) in after.items():
@@ -183,7 +190,15 @@ class CpuShares:
         for pid, name in owner.items():
             if pid in after:
                 self.seconds[name] += after[pid][1] - self.before.get(pid, (0, 0.0))[1]
+        self.seconds[self.OTHERS] = max(0.0, busy - sum(self.seconds.values()))
         return self.seconds
+
+
+def _machine_busy() -> float:
+    """CPU seconds all CPUs of this machine were busy since boot (Linux ``/proc/stat``)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def desk_settings(workdir: Path, dovecot: DovecotServer, smtp_port: int) -> Settings:
