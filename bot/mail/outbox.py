@@ -357,7 +357,7 @@ class SmtpTransport:
 
     async def close(self) -> None:
         """QUIT the SMTP connections and log out of the Sent folders."""
-        for slot in self._slots:
+        for slot in list(self._slots):
             client, slot.client = slot.client, None
             if client is not None and client.is_connected:
                 try:
