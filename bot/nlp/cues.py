@@ -30,10 +30,18 @@ class Cue(NamedTuple):
     name: str
     intent: str
     triggers: tuple[str, ...]
+    # Phrases that show a trigger's word is part of something else (「営業所」「営業日」 for
+    # 営業, 「国際交換局」 for 交換, "tax return" for return): with one in the mail the cue
+    # counts as negated, like 「返品ではありません」, so no rule acts on it.
+    unless: tuple[str, ...] = ()
 
 
-def _c(name: str, intent: str, triggers: str) -> Cue:
-    return Cue(name, intent, tuple(t.strip() for t in triggers.split(";") if t.strip()))
+def _split(triggers: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in triggers.split(";") if t.strip())
+
+
+def _c(name: str, intent: str, triggers: str, unless: str = "") -> Cue:
+    return Cue(name, intent, _split(triggers), _split(unless))
 
 
 CUES: Final[tuple[Cue, ...]] = (
@@ -50,7 +58,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "shipping_status",
         "いつ + p:届く|Q; いつ + 届く; いつ + 到着; いつ + 発送; いつ + 出荷; いつ頃; いつ + 着く; "
         "p:届く|Q; p:着く|Q; p:到着|Q; まだですか; 到着予定; お届け予定; 届く予定; 目処; 目途; when will; when can i; how long; expected delivery; 今週中 + 届く; いつ + 来る; 間に合う; いつまで; 今 + 何処; 何処 + 荷物; 荷物 + 何処; when + arrive; when + ship; arrive by; get here; 何日 + 届く; 何日 + 到着; 何日 + 発送; 目安; 届く + 感じ; 発送 + いつ; "
-        "w:何_日 + 着く; w:何_日 + 届く; w:何_日 + 発送; when + come; what day; arrive before; will it arrive; it'll arrive; when it will; how many days; w:届く_日; 届け + 予定日",
+        "w:何_日 + 着く; w:何_日 + 届く; w:何_日 + 発送; w:何_日 + w:届ける; 配達日 + 何日; 納期; w:届け + w:予定; w:今_何の + w:辺り; w:今_何の + w:辺; when + come; what day; arrive before; will it arrive; it'll arrive; when it will; how many days; w:届く_日; 届け + 予定日",
     ),
     _c(
         "shipping_state",
@@ -58,7 +66,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "発送状況; 配送状況; 配達状況; 発送予定; 出荷予定; 発送済み; p:発送|Q; p:出荷|Q; 発送 + まだ; "
         "p:発送|NEG; p:出荷|NEG; 配送状態; 発送日; shipping status; been shipped; has it shipped; "
         "where is; where's; shipped yet; p:shipped|NEG; ステータス + まま; 準備中; 出荷準備中; 発送準備中; 運送会社; 配送業者; 宅配業者; which carrier; 運送 + 会社; 到着日; 配送予定; 発送連絡; 発送通知; 出荷日; 遅延; 遅れる; 追跡 + 更新; 配達員; ヤマト; 佐川; ゆうパック; order status; status of my order; any update; estimated delivery; eta; delayed; delay; in transit; "
-        "発送時期; 出荷時期; 納品日; 納品予定; 配達予定; 配達予定日; お届け日; 配送日; dispatch date; expected dispatch",
+        "発送時期; 出荷時期; 発送前; 出荷前; 納品日; 納品予定; 配達予定; 配達予定日; お届け日; 配送日; dispatch date; expected dispatch",
     ),
     _c(
         "tracking",
@@ -88,7 +96,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "not_received",
         "空箱; 空っぽ; 中身 + 空; 中身 + p:入る|NEG; しか + p:入る|NEG; しか + 届く; 個数; "
         "p:足りる|NEG + 個; 数量 + p:足りる|NEG; 一つしか; 1つしか; empty box; only received; only got; "
-        "empty package; 空 + 箱; 箱 + 空; 中身 + 無い; 緩衝; 点 + しか; 個 + しか; 本 + しか; 枚 + しか; しか + 同梱; 不足; 数量不足; 足りる + 数; 数 + p:足りる|NEG; ordered + got; only one of; was empty; completely empty; しか + 無い; だけ + 届く; 一部; 入れ忘れる; スカスカ; のうち + しか; 足りる + 個数; 残り + 送る; 数 + 相違; 相違 + 数量; 納品数; 記載 + 数 + 実際; only + were in; were in the box; だけ + 届く + p:届く|NEG; nothing in the box; box was empty; only received one; missing item; missing items",
+        "empty package; 空 + 箱; 箱 + 空; 中身 + 無い; 緩衝; 点 + しか; 個 + しか; 本 + しか; 枚 + しか; しか + 同梱; 不足; 数量不足; 足りる + 数; 数 + p:足りる|NEG; ordered + got; only one of; was empty; completely empty; しか + 無い; だけ + p:届く|PAST; 一部; 入れ忘れる; スカスカ; のうち + しか; 足りる + 個数; 残り + 送る; 数 + 相違; 相違 + 数量; 納品数; 記載 + 数 + 実際; only + were in; were in the box; だけ + 届く + p:届く|NEG; nothing in the box; box was empty; only received one; missing item; missing items",
     ),
     # -- change_order
     _c(
@@ -136,6 +144,8 @@ CUES: Final[tuple[Cue, ...]] = (
         "return",
         "return_refund",
         "返品; 返送; 返却; 送り返す; 交換; return; exchange; send it back; 返品 + 方法; 送り返す; send back; sent back; sent the item back; 交換 + サイズ; 小さい + 交換; 大きい + 交換; 着る + 小さい; 用途 + p:合う|NEG; unopened; send it back; 返品 + 送料; 着払い; return it; return the; exchange it; too small; too big; doesn't fit; does not fit",
+        # The post office's international exchange office, a tax return.
+        unless="国際交換局; 交換局; exchange office; tax return",
     ),
     _c(
         "refund",
@@ -162,6 +172,8 @@ CUES: Final[tuple[Cue, ...]] = (
         "p:点く|NEG; p:付く|NEG; p:映る|NEG; p:反応|NEG; p:使える|NEG; p:使用|NEG; p:接続|NEG; "
         "p:認識|NEG; 不具合; 動作; p:work|NEG; not working; stopped working; defective; faulty; "
         "turn on; p:付く|NEG; p:冷える|NEG; 音 + p:出る|NEG; p:出る|NEG; p:繋がる|NEG; p:鳴る|NEG; p:温まる|NEG; p:charge|NEG; p:turn|NEG; dont charge; won't charge; will not; won't turn on; doesn't turn on; not turn on; won't start; no sound; not charging",
+        # The tracking that does not move, the chime that did not ring, the phone not answered.
+        unless="追跡; 伝票; tracking; チャイム; インターホン; 電話",
     ),
     _c(
         "missing_parts",
@@ -249,6 +261,8 @@ CUES: Final[tuple[Cue, ...]] = (
         "ウェブサイト; 制作; 運用代行; 売り上げ + アップ; 無料 + 相談; 御社; 貴社; パートナー; marketing; "
         "partnership; promotion; wholesale; press; our company; we offer; agency; services; "
         "article; journalist; 配信 + 止める; 展示会; 出展; 代行; 物流; oem; 工場; 資料 + 送る; 御 + 案内 + 提案; 仕入れ; 募集; 求人; アルバイト; 店舗; 店長; インスタ; おすすめ; お勧め; 転居; 懸賞; 分析; レポート; 無料; sns; ふるさと納税; 返礼品; 出品者; http; url; 勝手 + 登録; 注文 + p:為る|NEG; 時間以内 + 更新; フォロワー; コラボ; メルマガ; メールマガジン; 配信 + 停止; 配信停止; 退会; 登録解除; ブログ; アフィリエイト; リンク; 掲載; 応募; 落とし物; 別の店; 他店; 身に覚え; p:注文|NEG; 寄付; 協賛; 寄贈; モニター; 商品提供; 相互リンク; unsubscribe; newsletter; affiliate; sponsor; collaboration; influencer; 採用; 講演; アンケート; business proposal; distributor; interview; hiring",
+        # A carrier's depot (営業所止め) and working days (3営業日以内) are not sales calls.
+        unless="営業所; 営業日",
     ),
     _c(
         "account_phish",
@@ -336,6 +350,8 @@ class CueTable(NamedTuple):
     conjunctions: dict[str, list[tuple[frozenset[str], str, str, Cue]]]
     # First lemmas of the two-lemma phrases cues use: only these bigrams need building.
     bigram_heads: frozenset[str]
+    # cue name → the feature sets of its ``unless`` phrases (only cues that have some)
+    unless: dict[str, tuple[frozenset[str], ...]]
     # The keys of ``single`` and ``conjunctions`` as sets: a set intersects a frozenset
     # faster than a dict's keys.
     single_names: frozenset[str]
@@ -416,7 +432,18 @@ def _build_cue_table() -> CueTable:
                 # The longest name is the most specific, hence the rarest, key.
                 key = max(sorted(needed), key=len)
                 conjunctions.setdefault(key, []).append((needed, index))
-    every = set(single).union(*(n for group in conjunctions.values() for n, _ in group))
+    unless = {
+        cue.name: tuple(
+            frozenset().union(*(_phrase_features(p.strip()) for p in phrase.split(" + ")))
+            for phrase in cue.unless
+        )
+        for cue in CUES
+        if cue.unless
+    }
+    every = set(single).union(
+        *(n for group in conjunctions.values() for n, _ in group),
+        *(n for sets in unless.values() for n in sets),
+    )
     heads = frozenset(n[2:].partition("_")[0] for n in every if n.startswith("w:") and "_" in n)
     single_hits = {
         name: (phrase, negation_feature(phrase), tuple(CUES[i] for i in indices))
@@ -437,6 +464,7 @@ def _build_cue_table() -> CueTable:
         single_hits,
         conjunction_hits,
         heads,
+        unless,
         frozenset(single_hits),
         frozenset(conjunction_hits),
         keys,
@@ -501,4 +529,9 @@ def hits(names: set[str]) -> dict[str, tuple[Cue, str, bool]]:
                 is_negated = negation in names
                 if known is None or not is_negated:
                     found[cue.name] = (cue, phrase, is_negated)
+    unless = table.unless
+    for name, (cue, phrase, is_negated) in list(found.items()):
+        sets = unless.get(name)
+        if sets is not None and not is_negated and any(s <= names for s in sets):
+            found[name] = (cue, phrase, True)
     return found
