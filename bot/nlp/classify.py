@@ -118,6 +118,16 @@ _SHOP_WORDS: Final = frozenset(
         "arrival",
         "quote",
         "carrier",
+        # Arriving and delivering as buyers also write them (「何日で着きますか」「お届けまで」),
+        # the carrier's depot, the delivery date, and the past tense the English tagger keeps.
+        "着く",
+        "届け",
+        "届ける",
+        "トラッキング",
+        "営業_所",
+        "納期",
+        "ordered",
+        "delivered",
     )
 )
 # Polite endings and request helpers: a mail's register even when its text is in katakana.
