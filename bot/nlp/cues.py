@@ -197,9 +197,11 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "spec",
         "product_question",
-        "仕様; 寸法; サイズ感; 大きさ; 重さ; 重量; 容量; 材質; 素材; 原産; 対応 + p:為る|Q; 対応機種; 互換; "
+        "仕様; 組み立てる; 組み立て済み; assembled; assembly; 寸法; サイズ感; 大きさ; 重さ; 重量; 容量; 材質; 素材; 原産; 対応 + p:為る|Q; 対応機種; 互換; "
         "適合; 使い方; 使用方法; 取り付け; 保証期間; 保証 + 何; 耐熱; 防水; 電圧; compatible; "
         "specification; specs; dimensions; warranty; how to use; waterproof; does it; 製; 別売り; 付属 + p:為る|Q; 何色; 何 + 色; どちら + 良い; 電子レンジ; 食洗機; p:使える|Q; 本体のみ; 対象年齢; 何歳; 保証書; 修理; 交換 + 頻度; セット内容; 説明書 + pdf; 使用 + 可能; does it come; can i use; will it fit; 幅; 奥行き; 手入れ; 日本語 + 説明書; 説明書 + 付く; 付く + p:付く|Q; p:付く|Q; 洗える; 素材; サイズ + 教える; 合う + p:合う|Q; 何cm; 色 + 種類; 予約; 発売; 新作; 違い; 比較; 充電時間; 洗濯; 設置; 組み立てる + 方法; 純正; 替え; 別売; 対応 + 機種; p:使える|Q; p:入る|Q; 入る + サイズ; difference between; how many; which one; 取扱説明書; 使用期限; 賞味期限; 消費期限; 原材料; アレルギー; 男女兼用; カラー展開; does it work with; instructions; manual; battery life; voltage; made in; material; size chart",
+        # Whether a tracking number is right (「番号は合っていますか」), how many days delivery takes.
+        unless="追跡; 伝票番号; tracking; how many days",
     ),
     # Whether and at what cost the shop sends somewhere (before buying), not where a parcel is.
     _c(
@@ -222,7 +224,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "payment",
         "payment",
         "支払い; 支払う; 決済; 代引き; 代金引換; コンビニ払い; 振り込み; 振り込む; 引き落とし; クレジット; "
-        "カード + 使える; ポイント; payment; pay; credit card; billing; paypay; 分割払い; 分割; 代引き; 明細; 2回分; 請求 + 表示; 金額 + 違う; 請求書払い; 手数料 + 振り込み; 期限 + 払う; カード + 明細; charged; charge; paypal; konbini; 後払い; 支払い期限; 引き落とす; 払う; go through; 入金 + 確認; 振り込む + 確認; カード払い; デビット; 請求額; 送料 + 請求; 差額; 引き落とし + 2回; 引き落とし + 戻る; 請求 + 取り消す; 料金; 支払い方法; コンビニ決済; 銀行振込; 代金引換; 一括; クレカ; 決済 + エラー; declined; bank transfer; cash on delivery; paid; convenience store",
+        "カード + 使える; ポイント; payment; pay; credit card; billing; paypay; 分割払い; 分割; 代引き; 明細; 2回分; 請求 + 表示; 金額 + 違う; 請求書払い; 手数料; 期限 + 払う; カード + 明細; charged; charge; paypal; konbini; 後払い; 支払い期限; 引き落とす; 払う; go through; 入金 + 確認; 振り込む + 確認; カード払い; デビット; 請求額; 送料 + 請求; 差額; 引き落とし + 2回; 引き落とし + 戻る; 請求 + 取り消す; 料金; 支払い方法; コンビニ決済; 銀行振込; 代金引換; 一括; クレカ; 決済 + エラー; declined; bank transfer; cash on delivery; paid; convenience store",
     ),
     _c(
         "double_charge",
