@@ -12,14 +12,14 @@ from bot.nlp.evaluate import evaluate_file
 from tests.nlp.conftest import REPO, require
 
 # Measured on dev when the model was committed (trained on the six writers' train*.jsonl:
-# accuracy 0.943, macro-F1 0.897, auto precision 0.966 over 59 mails, auto share 0.630, none
+# accuracy 0.941, macro-F1 0.893, auto precision 0.968 over 62 mails, auto share 0.663, none
 # precision 1.000 over 11 mails, angry recall 0.917), minus a small margin. The issue's targets
 # are higher for macro-F1 (0.90), auto precision (0.99) and share (0.70); see the README.
 FLOORS = {
     "accuracy": 0.93,
     "macro_f1": 0.885,
     "auto_precision": 0.94,
-    "auto_share": 0.61,
+    "auto_share": 0.64,
     "none_precision": 0.9,
     "angry_recall": 0.9,
 }
