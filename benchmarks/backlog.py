@@ -65,6 +65,7 @@ from support.harness import (
     orders_csv,
     print_table,
     question,
+    server_pids,
     start_dovecot,
     tmpfs_folder,
     write_results,
@@ -252,6 +253,12 @@ async def main(
                 "extra workers": [p.pid for p in extra],
                 "SMTP server (sink)": [sink.process.pid],
                 "Dovecot": [dovecot.process.pid],
+                # The store's server, when it is one on this machine: it shares the CPUs.
+                **(
+                    {"PostgreSQL server": server_pids("postgres")}
+                    if settings.database_url.startswith("postgresql")
+                    else {}
+                ),
             }
         )
         started = time.time()

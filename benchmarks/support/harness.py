@@ -7,6 +7,7 @@ SMTP sink in its own process (``sink_process.py``), as an MTA would be.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -31,6 +32,7 @@ __all__ = [
     "percentile",
     "print_table",
     "question",
+    "server_pids",
     "start_dovecot",
     "summary",
     "tmpfs_folder",
@@ -140,6 +142,21 @@ def _process_table() -> dict[int, tuple[int, float]]:
         fields = stat[stat.rindex(")") + 2 :].split()
         table[int(name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
     return table
+
+
+def server_pids(name: str) -> list[int]:
+    """The PIDs of processes called ``name`` whose parent is not (a server's main process)."""
+    names: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                names[int(entry)] = Path(f"/proc/{entry}/comm").read_text().strip()
+    table = _process_table()
+    return [
+        pid
+        for pid, comm in names.items()
+        if comm == name and pid in table and names.get(table[pid][0]) != name
+    ]
 
 
 def child_pids(pid: int) -> list[int]:
