@@ -312,6 +312,14 @@ CUES: Final[tuple[Cue, ...]] = (
         " immediately; がっかり; 信用 + p:出来る|NEG; もう + 良い; 遅い + 過ぎる; 何で; 何故; 危ない; 危険; 早く + 調べる; 誠意; 不信;"
         " 憤る; 疑う; 不満; 放置; 不快; 不手際; さっさと; refund me; 返事して; どうなって; 断る; おかしい; 規約; 説明して; もういいです; 遅れる + 要る",
     ),
+    # Words of anger the cues above lacked, apart so that their own weights are learnt.
+    _c("anger_plain", "angry", "ありえません; あり得ません; 馬鹿; 憤り; 遺憾; 失望; w:失礼_過ぎる"),
+    _c(
+        "displeasure",
+        "angry_mild",
+        "求める; 早くして; 評価 + 書く; レビュー + 書く; 利用 + 控える; 納得 + x:行く + x:ず; 納得 + x:兼ねる; "
+        "気持ち悪い; どういう + 管理",
+    ),
     # -- waiting: signs of a long wait or of no news, which an angry mail often has and a
     # patient one sometimes; the models weigh them, no rule acts on them alone.
     _c(
