@@ -536,7 +536,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         json.dumps(
-            {**extra, "temperature": chosen.temperature, "thresholds": chosen.thresholds.__dict__},
+            {
+                **extra,
+                "temperature": chosen.temperature,
+                # Named one by one: the compiled build's Thresholds has no __dict__.
+                "thresholds": {
+                    name: getattr(chosen.thresholds, name)
+                    for name in ("auto", "none", "angry", "other_intent")
+                },
+            },
             ensure_ascii=False,
         )
     )
