@@ -7,7 +7,6 @@ SMTP sink in its own process (``sink_process.py``), as an MTA would be.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import platform
@@ -18,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "Buyer",
@@ -128,40 +127,44 @@ def tmpfs_folder(prefix: str) -> Path | None:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=shm))
 
 
-def _process_table() -> dict[int, tuple[int, float]]:
-    """PID → (parent PID, CPU seconds so far) of every process on this machine (Linux)."""
+class _Process(NamedTuple):
+    parent: int
+    cpu: float  # seconds so far
+    name: str
+
+
+def _process_table() -> dict[int, _Process]:
+    """Every process on this machine by PID (Linux ``/proc/<pid>/stat``)."""
     tick = os.sysconf("SC_CLK_TCK")
-    table: dict[int, tuple[int, float]] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
+    table: dict[int, _Process] = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
             continue
         try:
-            stat = Path(f"/proc/{name}/stat").read_text()
+            stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue  # gone meanwhile
-        fields = stat[stat.rindex(")") + 2 :].split()
-        table[int(name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        name, fields = (
+            stat[stat.index("(") + 1 : stat.rindex(")")],
+            stat[stat.rindex(")") + 2 :].split(),
+        )
+        table[int(pid)] = _Process(int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, name)
     return table
 
 
 def server_pids(name: str) -> list[int]:
     """The PIDs of processes called ``name`` whose parent is not (a server's main process)."""
-    names: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                names[int(entry)] = Path(f"/proc/{entry}/comm").read_text().strip()
     table = _process_table()
     return [
         pid
-        for pid, comm in names.items()
-        if comm == name and pid in table and names.get(table[pid][0]) != name
+        for pid, p in table.items()
+        if p.name == name and (p.parent not in table or table[p.parent].name != name)
     ]
 
 
 def child_pids(pid: int) -> list[int]:
     """The processes whose parent is ``pid``."""
-    return [child for child, (parent, _) in _process_table().items() if parent == pid]
+    return [child for child, p in _process_table().items() if p.parent == pid]
 
 
 @dataclass
@@ -177,7 +180,7 @@ class CpuShares:
     OTHERS = "everything else on the machine"
 
     roots: dict[str, list[int]]
-    before: dict[int, tuple[int, float]] = field(default_factory=dict)
+    before: dict[int, _Process] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     machine_before: float = 0.0
 
@@ -189,8 +192,8 @@ class CpuShares:
         busy = _machine_busy() - self.machine_before
         after = _process_table()
         children: dict[int, list[int]] = {}
-        for pid, (parent, _) in after.items():
-            children.setdefault(parent, []).append(pid)
+        for pid, p in after.items():
+            children.setdefault(p.parent, []).append(pid)
         owner: dict[int, str] = {}
         for name, pids in self.roots.items():
             for pid in pids:
@@ -206,7 +209,8 @@ class CpuShares:
         self.seconds = {name: 0.0 for name in self.roots}
         for pid, name in owner.items():
             if pid in after:
-                self.seconds[name] += after[pid][1] - self.before.get(pid, (0, 0.0))[1]
+                earlier = self.before.get(pid)
+                self.seconds[name] += after[pid].cpu - (earlier.cpu if earlier else 0.0)
         self.seconds[self.OTHERS] = max(0.0, busy - sum(self.seconds.values()))
         return self.seconds
 

@@ -91,7 +91,7 @@ class SentFolder:
         announced copies are still on their way, a group waits a moment for them.
         """
         if announced:
-            self._coming = max(0, self._coming - 1)
+            self.withdraw()  # the announcement ends here: the copy came
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         self._waiting.append((raw, done, loop.time()))

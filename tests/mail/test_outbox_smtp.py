@@ -178,29 +178,6 @@ async def test_the_sent_folder_answers_whether_a_message_id_left(
     assert dovecot.message_ids(account, "Gesendete Objekte") == [entry.message_id]
 
 
-async def test_copies_filed_together_go_in_one_multiappend(
-    dovecot: DovecotServer, account: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    groups: list[int] = []
-    real = ImapConnection.append_many
-
-    async def counting(self: ImapConnection, folder: str, raws: list[bytes], **kw: str) -> None:
-        groups.append(len(raws))
-        await real(self, folder, raws, **kw)
-
-    monkeypatch.setattr(ImapConnection, "append_many", counting)
-    folder = SentFolder(dovecot.mailbox("amazon", account))
-    ids = [f"<madoguchi.group{n}@mirai-zakka.example.jp>" for n in range(12)]
-    try:
-        await asyncio.gather(*(folder.file(shipping_question(message_id=i)) for i in ids))
-        assert all([await folder.holds(i) for i in ids])
-    finally:
-        await folder.close()
-    assert sum(groups) == 12 and max(groups) > 1  # grouped, not one APPEND each
-    assert sorted(dovecot.message_ids(account, "Sent")) == sorted(ids)
-    assert all(flags == {"\\Seen"} for flags in dovecot.flags(account, "Sent").values())
-
-
 @pytest.fixture
 def appended(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of every group of copies stored with one APPEND."""
@@ -213,6 +190,21 @@ def appended(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(ImapConnection, "append_many", counting)
     return groups
+
+
+async def test_copies_filed_together_go_in_one_multiappend(
+    dovecot: DovecotServer, account: str, appended: list[int]
+) -> None:
+    folder = SentFolder(dovecot.mailbox("amazon", account))
+    ids = [f"<madoguchi.group{n}@mirai-zakka.example.jp>" for n in range(12)]
+    try:
+        await asyncio.gather(*(folder.file(shipping_question(message_id=i)) for i in ids))
+        assert all([await folder.holds(i) for i in ids])
+    finally:
+        await folder.close()
+    assert sum(appended) == 12 and max(appended) > 1  # grouped, not one APPEND each
+    assert sorted(dovecot.message_ids(account, "Sent")) == sorted(ids)
+    assert all(flags == {"\\Seen"} for flags in dovecot.flags(account, "Sent").values())
 
 
 async def test_copies_announced_by_senders_wait_for_each_other(
