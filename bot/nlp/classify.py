@@ -216,8 +216,10 @@ def _auto_blockers(
     # A cue for an ask only a human can answer counts when the model gives it some weight too,
     # or when the mail asks several questions (the other one is likely that ask).
     human_cues = cue_intents & _HUMAN_CUES
+    # A second question is never a sales pitch: the words of "other" (弊社, 御社, 工場, テスト)
+    # are a business buyer's own, so only the model's weight on "other" makes it count.
     if any(probability[i] >= _HUMAN_CUE_FLOOR for i in human_cues) or (
-        human_cues and "f:questions>1" in mail.features.names
+        (human_cues - {"other"}) and "f:questions>1" in mail.features.names
     ):
         blockers.append("cue-of-an-ask-the-bot-cannot-answer")
     if any(n in _HUMAN_ONLY_CUES for n in mail.features.cues if n not in mail.features.negated):

@@ -292,7 +292,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "unanswered",
         "angry",
         "p:返事|NEG; p:返信|NEG; p:反応|NEG; p:回答|NEG; p:返答|NEG; 返信 + p:頂く|NEG; "
-        "回答 + p:頂く|NEG; 返事 + p:来る|NEG; 返信 + p:来る|NEG; 無視; "
+        "回答 + p:頂く|NEG; 返事 + p:来る|NEG; 返信 + p:来る|NEG; 無視; p:無視|NEG; "
         "何度; 再三; 音沙汰; 前回 + 連絡; no reply; no response; no answer; ignored; ignoring; "
         "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事して; 度 + 渡る; 回 + 聞く; second request; third request; 2nd request; 3rd request; final request; 督促; 三度; 3度; 対応 + p:頂く|NEG; 未だ + 対応; 度々 + 問い合わせ",
     ),
@@ -319,6 +319,16 @@ CUES: Final[tuple[Cue, ...]] = (
         "angry_mild",
         "求める; 早くして; 評価 + 書く; レビュー + 書く; 利用 + 控える; 納得 + x:行く + x:ず; 納得 + x:兼ねる; "
         "気持ち悪い; どういう + 管理",
+    ),
+    # Doubting the shop's word (「本当に発送しましたか」「検品してないですよね」), a second failure
+    # (「二度も」), a spoilt occasion or a danger: weighed by the model, and an auto answer
+    # would read as a form letter to such a buyer.
+    _c(
+        "grievance",
+        "angry_mild",
+        "本当 + p:発送|Q; 本当 + p:送る|Q; 本当 + p:出荷|Q; 本当 + p:出す|Q; p:検品|NEG; 虚偽; "
+        "台無し; 正直 + 教える; 二 + w:度_も; w:何_共; 火事; are you sure; real answer; copy-paste; "
+        "copy paste; ruined",
     ),
     # -- waiting: signs of a long wait or of no news, which an angry mail often has and a
     # patient one sometimes; the models weigh them, no rule acts on them alone.
