@@ -110,7 +110,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "change_delivery",
         "change_order",
         "日時 + 変更; 時間帯 + 変更; 日時指定; 時間指定; 配達日 + 変更; お届け日 + 変更; 日時 + 指定; "
-        "配送方法 + 変更; 時間帯; delivery date + change; 置き配; 指定; コンビニ + 受け取る; 営業所 + 受け取る; 配達日 + ずらす; 土曜 + 配達; 午前中; hotel; deliver to; 翌日 + 変える; 留守; ずらす; 変えてもらえ; 夜間; 時間指定; 日付指定; 営業所止め; 局留め; 速達; 配送方法; 受け取り + 場所; delivery time; delivery date; pick up",
+        "配送方法 + 変更; 時間帯; delivery date + change; 置き配; 指定; コンビニ + 受け取る; 営業所 + 受け取る; 配達日 + ずらす; 土曜 + 配達; 午前中; hotel; deliver to; 翌日 + 変える; 留守; ずらす; 変えてもらえ; 夜間; 時間指定; 日付指定; 営業所止め; w:営業_所 + w:所_止め; 局留め; 速達; 配送方法; 受け取り + 場所; delivery time; delivery date; pick up",
     ),
     _c(
         "change_item",
@@ -328,7 +328,8 @@ CUES: Final[tuple[Cue, ...]] = (
         "angry_mild",
         "本当 + p:発送|Q; 本当 + p:送る|Q; 本当 + p:出荷|Q; 本当 + p:出す|Q; p:検品|NEG; 虚偽; "
         "台無し; 正直 + 教える; 二 + w:度_も; w:何_共; 火事; are you sure; real answer; copy-paste; "
-        "copy paste; ruined",
+        "copy paste; ruined; p:意味|NEG; 一体; actually send; actually sent; actually ship; "
+        "actually shipped",
     ),
     # -- waiting: signs of a long wait or of no news, which an angry mail often has and a
     # patient one sometimes; the models weigh them, no rule acts on them alone.
