@@ -16,6 +16,7 @@ from bot.nlp.batch import classify_records
 from bot.nlp.model import IntentModel, Thresholds, model_from_json, model_to_json
 from bot.nlp.tokens import tagger
 from bot.nlp.train import _Sparse
+from bot.nlp.train import main as train_main
 from bot.nlp.understanding import understand
 from tests.nlp.conftest import REPO
 
@@ -127,3 +128,32 @@ def test_weights_that_round_to_zero_are_written_as_zero() -> None:
     text = json.dumps(model_to_json(model), separators=(",", ":"))
     assert '"w:x":[0,0.5,0]' in text
     assert model_from_json(json.loads(text)).weights["w:x"] == (0, 0.5, 0)
+
+
+def _writer_file(path: Path, lines: list[str], prefix: str) -> Path:
+    records = [json.loads(line) for line in lines]
+    for n, record in enumerate(records):
+        record["id"] = f"{prefix}-{n:04d}"
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path
+
+
+def test_writer_screen_judges_each_file_by_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # B's mails are also in the training side of B's fold (as the copy C), never in A's:
+    # the screen must find B easy and A, written by someone else, harder.
+    first = (REPO / "corpus" / "train.jsonl").read_text(encoding="utf-8").splitlines()[:120]
+    second = (REPO / "corpus" / "train2.jsonl").read_text(encoding="utf-8").splitlines()[:120]
+    a = _writer_file(tmp_path / "a.jsonl", first, "a")
+    b = _writer_file(tmp_path / "b.jsonl", second, "b")
+    c = _writer_file(tmp_path / "c.jsonl", second, "c")
+    assert train_main(["--screen", "--train", str(a), str(b), str(c)]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert list(figures) == ["a.jsonl", "b.jsonl", "c.jsonl"]
+    assert figures["b.jsonl"]["accuracy"] >= 0.95
+    assert figures["a.jsonl"]["accuracy"] < figures["b.jsonl"]["accuracy"]
+    assert figures["b.jsonl"] == figures["c.jsonl"]
+    assert all(isinstance(f["auto_count"], int) for f in figures.values())
