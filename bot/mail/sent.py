@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import aioimaplib
 
@@ -18,6 +18,8 @@ from bot.errors import MailboxError
 from bot.mail.imap_connection import ImapConnection
 
 T = TypeVar("T")
+# A copy waiting to be filed: the mail, the future its sender awaits, the loop time it came.
+_Copy: TypeAlias = tuple[bytes, asyncio.Future[None], float]
 
 
 class SentFolder:
@@ -42,7 +44,7 @@ class SentFolder:
         self._lock = asyncio.Lock()
         # Copies wait here (with the loop time they came) while an APPEND is in flight, and
         # then go out together.
-        self._waiting: list[tuple[bytes, asyncio.Future[None], float]] = []
+        self._waiting: list[_Copy] = []
         self._filer: asyncio.Task[None] | None = None
         self._coming = 0  # copies announced (their mail is being sent), not yet filed
         self._arrival: asyncio.Future[None] | None = None  # the filer waiting for a change
@@ -115,7 +117,7 @@ class SentFolder:
                 self._arrival = None
 
     async def _file_waiting(self) -> None:
-        group: list[tuple[bytes, asyncio.Future[None], float]] = []
+        group: list[_Copy] = []
         try:
             while self._waiting:
                 await self._gather_more()
@@ -172,9 +174,7 @@ class SentFolder:
             await self._drop()
 
 
-def _settle(
-    copies: list[tuple[bytes, asyncio.Future[None], float]], error: BaseException | None
-) -> None:
+def _settle(copies: list[_Copy], error: BaseException | None) -> None:
     """Tell everyone waiting for these copies how it went."""
     for _, done, _ in copies:
         if not done.done():

@@ -40,6 +40,9 @@ _HUMAN_CUES: Final = frozenset(
         "product_question",
     }
 )
+# A second question is never a sales pitch: the words of "other" (弊社, 御社, 工場, テスト)
+# are a business buyer's own, so with several questions only the other human asks count.
+_SECOND_QUESTION_CUES: Final = _HUMAN_CUES - {"other"}
 _HUMAN_CUE_FLOOR: Final = 0.05
 # Cues of an action on the order only a person can take (change, cancel, return, refund, a
 # wrong item) or of a question only a person can answer (restocking): whatever the model
@@ -216,10 +219,8 @@ def _auto_blockers(
     # A cue for an ask only a human can answer counts when the model gives it some weight too,
     # or when the mail asks several questions (the other one is likely that ask).
     human_cues = cue_intents & _HUMAN_CUES
-    # A second question is never a sales pitch: the words of "other" (弊社, 御社, 工場, テスト)
-    # are a business buyer's own, so only the model's weight on "other" makes it count.
     if any(probability[i] >= _HUMAN_CUE_FLOOR for i in human_cues) or (
-        (human_cues - {"other"}) and "f:questions>1" in mail.features.names
+        not human_cues.isdisjoint(_SECOND_QUESTION_CUES) and "f:questions>1" in mail.features.names
     ):
         blockers.append("cue-of-an-ask-the-bot-cannot-answer")
     if any(n in _HUMAN_ONLY_CUES for n in mail.features.cues if n not in mail.features.negated):

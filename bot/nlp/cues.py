@@ -440,13 +440,17 @@ def cue_table() -> CueTable:
     return _CUE_TABLE
 
 
+def _trigger_features(trigger: str) -> frozenset[str]:
+    """Every feature a trigger needs (its ``+``-joined parts together)."""
+    return frozenset().union(*(_phrase_features(p.strip()) for p in trigger.split(" + ")))
+
+
 def _build_cue_table() -> CueTable:
     single: dict[str, list[int]] = {}
     conjunctions: dict[str, list[tuple[frozenset[str], int]]] = {}
     for index, cue in enumerate(CUES):
         for trigger in cue.triggers:
-            parts = [p.strip() for p in trigger.split(" + ")]
-            needed = frozenset().union(*(_phrase_features(p) for p in parts))
+            needed = _trigger_features(trigger)
             if len(needed) == 1:
                 single.setdefault(next(iter(needed)), []).append(index)
             elif needed:
@@ -454,10 +458,7 @@ def _build_cue_table() -> CueTable:
                 key = max(sorted(needed), key=len)
                 conjunctions.setdefault(key, []).append((needed, index))
     unless = {
-        cue.name: tuple(
-            frozenset().union(*(_phrase_features(p.strip()) for p in phrase.split(" + ")))
-            for phrase in cue.unless
-        )
+        cue.name: tuple(_trigger_features(phrase) for phrase in cue.unless)
         for cue in CUES
         if cue.unless
     }
@@ -550,9 +551,9 @@ def hits(names: set[str]) -> dict[str, tuple[Cue, str, bool]]:
                 is_negated = negation in names
                 if known is None or not is_negated:
                     found[cue.name] = (cue, phrase, is_negated)
-    unless = table.unless
-    for name, (cue, phrase, is_negated) in list(found.items()):
-        sets = unless.get(name)
-        if sets is not None and not is_negated and any(s <= names for s in sets):
-            found[name] = (cue, phrase, True)
+    # The few cues with "unless" phrases, rather than every cue found.
+    for name, sets in table.unless.items():
+        hit = found.get(name)
+        if hit is not None and not hit[2] and any(s <= names for s in sets):
+            found[name] = (hit[0], hit[1], True)
     return found

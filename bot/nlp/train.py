@@ -475,7 +475,6 @@ def leave_one_writer_out(
     figures = {}
     for held in sorted(set(writers)):
         train_idx = [i for i, w in enumerate(writers) if w != held]
-        test_idx = [i for i, w in enumerate(writers) if w == held]
         train_records = [records[i] for i in train_idx]
         train_mails = [mails[i] for i in train_idx]
         chosen = choose(train_mails, train_records, [writers[i] for i in train_idx], grid)
@@ -484,20 +483,34 @@ def leave_one_writer_out(
             temperature=chosen.temperature,
             thresholds=chosen.thresholds,
         )
-        test_records = [records[i] for i in test_idx]
-        oof = OutOfFold([mails[i] for i in test_idx], [model] * len(test_idx))
-        report = score(test_records, _predictions(oof, model.temperature, model.thresholds))
+        report = _held_out_report(model, mails, records, writers, held)
         figures[paths[held].name] = {
             **_summary(report),
             "auto_count": report.auto_count,
             "none_count": report.none_count,
-            # Named one by one: the compiled build's Thresholds has no __dict__.
-            "thresholds": {
-                name: getattr(chosen.thresholds, name)
-                for name in ("auto", "none", "angry", "other_intent")
-            },
+            "thresholds": _thresholds_json(chosen.thresholds),
         }
     return figures
+
+
+def _held_out_report(
+    model: IntentModel,
+    mails: Sequence[PreparedMail],
+    records: Sequence[dict[str, Any]],
+    writers: Sequence[int],
+    held: int,
+) -> EvalReport:
+    """The figures of writer ``held``'s mail as ``model`` decides it."""
+    test_idx = [i for i, w in enumerate(writers) if w == held]
+    oof = OutOfFold([mails[i] for i in test_idx], [model] * len(test_idx))
+    return score(
+        [records[i] for i in test_idx], _predictions(oof, model.temperature, model.thresholds)
+    )
+
+
+def _thresholds_json(thresholds: Thresholds) -> dict[str, float]:
+    # Named one by one: the compiled build's Thresholds has no __dict__.
+    return {name: getattr(thresholds, name) for name in ("auto", "none", "angry", "other_intent")}
 
 
 def writer_screen(
@@ -517,11 +530,7 @@ def writer_screen(
             temperature=model.temperature,
             thresholds=model.thresholds,
         )
-        test_idx = [i for i, w in enumerate(writers) if w == held]
-        oof = OutOfFold([mails[i] for i in test_idx], [fitted] * len(test_idx))
-        report = score(
-            [records[i] for i in test_idx], _predictions(oof, model.temperature, model.thresholds)
-        )
+        report = _held_out_report(fitted, mails, records, writers, held)
         figures[paths[held].name] = {**_summary(report), "auto_count": report.auto_count}
     return figures
 
@@ -579,11 +588,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 **extra,
                 "temperature": chosen.temperature,
-                # Named one by one: the compiled build's Thresholds has no __dict__.
-                "thresholds": {
-                    name: getattr(chosen.thresholds, name)
-                    for name in ("auto", "none", "angry", "other_intent")
-                },
+                "thresholds": _thresholds_json(chosen.thresholds),
             },
             ensure_ascii=False,
         )
