@@ -164,15 +164,20 @@ class IntentModel:
         return ranks
 
 
+# Weights are summed to the nearest 2**-40 (about 1e-12): far below any figure the classifier
+# prints or compares, and narrow enough that a packed row (below) stays a few hundred bits.
+_SUM_SCALE: Final = 40
+
+
 class ExactSums:
     """Column sums of model rows, exact, as one integer addition per row.
 
-    Every weight is a binary fraction, so scaled by ``2**scale`` (the finest one's
-    denominator) it is an integer; a row is packed into one integer holding its columns
-    side by side, each raised by ``bias`` so that none is negative, in fields wide enough for
-    the sum of every row. Adding a mail's rows adds all columns at once, exactly; each
-    column's sum then converts to the nearest float, which is what :func:`math.fsum` gives
-    (the correctly rounded exact sum), at about half its cost.
+    Each weight, scaled by ``2**scale`` and rounded, is an integer; a row is packed into one
+    integer holding its columns side by side, each raised by ``bias`` so that none is
+    negative, in fields wide enough for the sum of every row. Adding a mail's rows adds all
+    columns at once, exactly; each column's sum then converts to the nearest float. The
+    result is the same whatever order the mail's features come in (unlike a float sum), at
+    about half the cost of :func:`math.fsum`.
     """
 
     def __init__(self, packed: dict[str, int], columns: int, scale: int, bias: int, width: int):
@@ -190,18 +195,11 @@ class ExactSums:
 
     @classmethod
     def pack(cls, rows: dict[str, tuple[float, ...]], columns: int) -> ExactSums | None:
-        """The packed rows, or None when some weight is not finite or too fine to scale."""
+        """The packed rows, or None when some weight is not finite."""
         if not all(math.isfinite(w) for row in rows.values() for w in row):
             return None
-        ratios = {name: [w.as_integer_ratio() for w in row] for name, row in rows.items()}
-        scale = max((d.bit_length() - 1 for row in ratios.values() for _, d in row), default=0)
-        if scale > 1000:
-            # Sums near the subnormal range would be rounded twice.
-            return None
-        scaled = {
-            name: [n << (scale - d.bit_length() + 1) for n, d in row]
-            for name, row in ratios.items()
-        }
+        scale = _SUM_SCALE
+        scaled = {name: [round(math.ldexp(w, scale)) for w in row] for name, row in rows.items()}
         largest = max((abs(v) for row in scaled.values() for v in row), default=0)
         bias = 1 << largest.bit_length()
         # A mail's known features are distinct rows: at most all of them add up.

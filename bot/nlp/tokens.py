@@ -23,6 +23,8 @@ from __future__ import annotations
 import csv
 import itertools
 import re
+import struct
+from pathlib import Path
 from typing import Final, NamedTuple
 
 import fugashi
@@ -95,7 +97,42 @@ def tagger() -> fugashi.GenericTagger:
         _tagger = fugashi.GenericTagger(
             f'-d "{unidic_lite.DICDIR}" -r "{unidic_lite.DICDIR}/mecabrc" {_FORMAT}'
         )
+        _UNKNOWN_POS.update(unknown_parts_of_speech(Path(unidic_lite.DICDIR) / "unk.dic"))
     return _tagger
+
+
+# A compiled MeCab dictionary: ten 32-bit header fields (entries at 3, sizes of the double
+# array, the entries and the features at 6, 7 and 8), a 32-byte charset name, the double
+# array, one 16-byte entry per word (left id, right id, pos id, cost: 16 bits each; feature
+# offset, compound: 32 bits each), then the NUL-terminated feature strings.
+_DIC_HEADER: Final = struct.Struct("<10I32s")
+_DIC_ENTRY: Final = struct.Struct("<HHHhII")
+
+
+def unknown_parts_of_speech(path: Path) -> dict[str, str]:
+    """For each context id of the unknown-word dictionary that names one part of speech, the
+    line prefix of such words (``U`` and the id, see _FORMAT) and that part of speech.
+
+    Numbers, names and Latin words keep coming in mail; with this, a new one is read from its
+    line alone instead of tagging its text a second time for the nodes' features. An id shared
+    by two parts of speech (unidic-lite has one: 名詞 and 記号) is left out. Empty when the
+    file cannot be read as a dictionary: every new word then goes through the nodes.
+    """
+    try:
+        data = path.read_bytes()
+        header = _DIC_HEADER.unpack_from(data)
+        entries, array_size, entries_size = header[3], header[6], header[7]
+        start = _DIC_HEADER.size + array_size
+        features = start + entries_size
+        found: dict[str, set[str]] = {}
+        for index in range(entries):
+            left, _, _, _, offset, _ = _DIC_ENTRY.unpack_from(data, start + index * _DIC_ENTRY.size)
+            at = features + offset
+            feature = data[at : data.index(b"\0", at)].decode()
+            found.setdefault(f"U{left}", set()).add(feature.partition(",")[0])
+    except (OSError, ValueError, struct.error, UnicodeDecodeError):
+        return {}
+    return {prefix: next(iter(kinds)) for prefix, kinds in found.items() if len(kinds) == 1}
 
 
 def _lemma_of(lemma: str) -> str | None:
@@ -141,6 +178,9 @@ _SPACE: Final = Analysis("", "S", "")
 # (for the nodes' features), so lines in use must stay.
 _ANALYSES: dict[str, Analysis] = {}
 _MAX_ANALYSES = 40_000  # not Final: tests lower it
+# Unknown words' line prefix (``U`` and context id) → part of speech, where the id tells it
+# (filled with the tagger, see unknown_parts_of_speech).
+_UNKNOWN_POS: dict[str, str] = {}
 
 
 def _features(node: fugashi.Node) -> tuple[str, str, str]:
@@ -168,6 +208,32 @@ def _analyse(pos: str, raw_lemma: str, form: str, surface: str) -> Analysis:
     return Analysis(lemma, code, f"{kind}:{lemma}", form.startswith("命令形") and code in "CL")
 
 
+def _remember(line: str, analysis: Analysis) -> None:
+    if len(_ANALYSES) >= _MAX_ANALYSES:
+        # Dicts keep insertion order: the first keys are the oldest.
+        for old in list(itertools.islice(_ANALYSES, _MAX_ANALYSES // 4)):
+            del _ANALYSES[old]
+    _ANALYSES[line] = analysis
+
+
+def _analyse_lines(text: str, lines: list[str]) -> list[Analysis]:
+    """Analyses of a text whose lines are not all known yet: new unknown words from their
+    lines when their id tells their part of speech, otherwise all from the nodes."""
+    found = []
+    for line in lines:
+        analysis = _ANALYSES.get(line)
+        if analysis is None:
+            prefix, _, rest = line.partition(" ")
+            pos = _UNKNOWN_POS.get(prefix)
+            if pos is None:
+                return _analyse_nodes(text, lines)
+            # An unknown word has only its part of speech; its line ends with its surface.
+            analysis = _analyse(pos, "", "", rest.partition(" ")[2])
+            _remember(line, analysis)
+        found.append(analysis)
+    return found
+
+
 def _analyse_nodes(text: str, lines: list[str]) -> list[Analysis]:
     """Analyses of a text whose lines are not all known yet: from its nodes' features."""
     nodes = tagger().parseToNodeList(text)
@@ -179,11 +245,7 @@ def _analyse_nodes(text: str, lines: list[str]) -> list[Analysis]:
         analysis = _ANALYSES.get(line)
         if analysis is None:
             analysis = _analyse(*_features(node), node.surface)
-            if len(_ANALYSES) >= _MAX_ANALYSES:
-                # Dicts keep insertion order: the first keys are the oldest.
-                for old in list(itertools.islice(_ANALYSES, _MAX_ANALYSES // 4)):
-                    del _ANALYSES[old]
-            _ANALYSES[line] = analysis
+            _remember(line, analysis)
         found.append(analysis)
     return found
 
@@ -208,7 +270,7 @@ def tokens(text: str) -> Tokens:
         # (Compiled, a comprehension indexes the dict directly; map would call its method.)
         found = [analyses[line] for line in lines]
     except KeyError:
-        found = _analyse_nodes(text, lines)
+        found = _analyse_lines(text, lines)
     joined = "".join([analysis[1] for analysis in found])
     if "S" in joined:
         # Spaces (only they have the code S) are dropped.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import unidic_lite
 
 from bot.nlp import tokens
 
@@ -24,3 +27,35 @@ def test_a_full_cache_forgets_its_oldest_lines_and_reads_texts_the_same(
     for _ in range(3):
         assert [tokens.tokenize(text) for text in TEXTS] == expected
         assert 0 < len(tokens._ANALYSES) <= 8
+
+
+def test_the_unknown_word_dictionary_names_a_part_of_speech_per_context_id(tmp_path: Path) -> None:
+    found = tokens.unknown_parts_of_speech(Path(unidic_lite.DICDIR) / "unk.dic")
+    # unidic-lite's unk.dic has nine context ids; one is shared by 名詞 and 記号.
+    assert 5 <= len(found) < 9
+    assert all(prefix.startswith("U") and prefix[1:].isdigit() for prefix in found)
+    assert {"名詞", "空白"} <= set(found.values())
+    not_a_dictionary = tmp_path / "unk.dic"
+    not_a_dictionary.write_bytes(b"not a dictionary")
+    assert tokens.unknown_parts_of_speech(not_a_dictionary) == {}
+    assert tokens.unknown_parts_of_speech(tmp_path / "missing.dic") == {}
+
+
+def test_new_unknown_words_are_read_from_their_lines_as_the_nodes_read_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    known = "注文番号はです。追跡番号はです。"
+    texts = ["注文番号は5820417です。", "追跡番号はZQXWVBです。", "注文番号は9917です。"]
+    # The nodes' reading, for every line new.
+    monkeypatch.setattr(tokens, "_ANALYSES", {})
+    expected = [tokens.tokenize(text) for text in texts]
+    # Known words cached, the unknown ones new: no second tagging of the text.
+    monkeypatch.setattr(tokens, "_ANALYSES", {})
+    tokens.tokenize(known)
+
+    def no_nodes(text: str, lines: list[str]) -> list[tokens.Analysis]:
+        raise AssertionError(f"tagged again: {text}")
+
+    monkeypatch.setattr(tokens, "_analyse_nodes", no_nodes)
+    assert [tokens.tokenize(text) for text in texts] == expected
+    assert any(line.startswith("U") for line in tokens._ANALYSES)
