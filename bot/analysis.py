@@ -26,6 +26,7 @@ from bot.clock import Turns
 from bot.logs import kv
 from bot.mail.message import BuyerMail
 from bot.mail.parse import parse_mail
+from bot.nlp.batch import GC_YOUNG_THRESHOLD
 from bot.nlp.understanding import Understanding, understand
 
 __all__ = ["Analyser", "Analysis", "analyse_many", "reference_time"]
@@ -67,7 +68,7 @@ def _helper_started() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
     warm_up()
-    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _end_with(desk: int) -> None:

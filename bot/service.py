@@ -25,6 +25,7 @@ from bot.errors import ConfigError, MailboxError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
 from bot.mail.outbox import OutboxEntry, OutboxSender, Transport, make_transport
+from bot.nlp.batch import GC_YOUNG_THRESHOLD
 from bot.nlp.understanding import warm_up
 from bot.pipeline import Pipeline, Processed
 from bot.router import Router
@@ -42,7 +43,6 @@ SEND_BATCH = 50  # replies one sender delivers and records together
 # at most this many waiting at once; past that they wait in the store for a claim.
 HANDED_MAX = 4 * SEND_BATCH
 HANDED_WAIT_SECONDS = 1.0  # the longest the pipeline waits for the senders to take some
-GC_YOUNG_THRESHOLD = 20_000  # allocations between collections of the young generation (see run)
 
 
 class Watcher(Protocol):

@@ -22,6 +22,26 @@ def test_records_come_out_in_order_with_their_ids() -> None:
     assert out[1]["intent"] == "invoice"
 
 
+def test_a_batch_collects_young_objects_less_often_and_sets_the_collector_back() -> None:
+    import gc
+
+    from bot.nlp.batch import GC_YOUNG_THRESHOLD
+
+    before = gc.get_threshold()
+    assert before[0] < GC_YOUNG_THRESHOLD
+    records = iter([{"id": n, "subject": "", "body": "いつ届きますか？"} for n in range(3)])
+    lines = classify_records(records)
+    next(lines)
+    assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+    assert len(list(lines)) == 2
+    assert gc.get_threshold() == before
+    # Stopped early, it sets it back too.
+    lines = classify_records([{"id": 1, "subject": "", "body": "いつ届きますか？"}] * 3)
+    next(lines)
+    lines.close()
+    assert gc.get_threshold() == before
+
+
 def test_quotes_are_removed_before_classifying() -> None:
     body = "キャンセルをお願いします。\n> 領収書を発行しました。\n> 領収書をご確認ください。"
     (line,) = classify_records([{"id": 1, "subject": "", "body": body}])
