@@ -329,7 +329,8 @@ CUES: Final[tuple[Cue, ...]] = (
         "本当 + p:発送|Q; 本当 + p:送る|Q; 本当 + p:出荷|Q; 本当 + p:出す|Q; p:検品|NEG; 虚偽; "
         "台無し; 正直 + 教える; 二 + w:度_も; w:何_共; 火事; are you sure; real answer; copy-paste; "
         "copy paste; ruined; p:意味|NEG; 一体; actually send; actually sent; actually ship; "
-        "actually shipped",
+        "actually shipped; すら; 一言 + も; 二度 + 続ける; 其れ + なのに; どういう + 保管; "
+        "受取 + 拒否; 受け取り + 拒否; not acceptable; wasted; embarrassing; full refund",
     ),
     # -- waiting: signs of a long wait or of no news, which an angry mail often has and a
     # patient one sometimes; the models weigh them, no rule acts on them alone.
@@ -337,7 +338,8 @@ CUES: Final[tuple[Cue, ...]] = (
         "waiting",
         "waiting",
         "依然; 依然として; 未だに; 経つ + 未だ; 経つ + p:届く|NEG; 経つ + 依然; p:連絡|NEG; "
-        "連絡 + p:来る|NEG; 過ぎる + 予定; 過ぎる + p:届く|NEG; still waiting; been waiting",
+        "連絡 + p:来る|NEG; 過ぎる + 予定; 過ぎる + p:届く|NEG; still waiting; been waiting; "
+        "もう + 週間; もう + ヶ月; もう + か月",
     ),
     _c(
         "impatience",

@@ -216,19 +216,37 @@ def _remember(line: str, analysis: Analysis) -> None:
     _ANALYSES[line] = analysis
 
 
+def _analyse_word(line: str) -> Analysis | None:
+    """The analysis of a new line from the line alone or from its word tagged alone; None
+    when neither names the same dictionary entry (the text's nodes must tell then)."""
+    prefix, _, rest = line.partition(" ")
+    surface = rest.partition(" ")[2]
+    pos = _UNKNOWN_POS.get(prefix)
+    if pos is not None:
+        # An unknown word has only its part of speech.
+        return _analyse(pos, "", "", surface)
+    if not surface or prefix.startswith("U"):
+        return None
+    # Tagged alone, a word usually reads as the same entry (the same line: id, cost and
+    # surface name the entry); a few dozen characters instead of the whole text again.
+    if tagger().parse(surface) != line:
+        return None
+    nodes = tagger().parseToNodeList(surface)
+    if len(nodes) != 1:
+        return None
+    return _analyse(*_features(nodes[0]), nodes[0].surface)
+
+
 def _analyse_lines(text: str, lines: list[str]) -> list[Analysis]:
-    """Analyses of a text whose lines are not all known yet: new unknown words from their
-    lines when their id tells their part of speech, otherwise all from the nodes."""
+    """Analyses of a text whose lines are not all known yet: each new one from its line or
+    its word alone (:func:`_analyse_word`), else all from the text's nodes."""
     found = []
     for line in lines:
         analysis = _ANALYSES.get(line)
         if analysis is None:
-            prefix, _, rest = line.partition(" ")
-            pos = _UNKNOWN_POS.get(prefix)
-            if pos is None:
+            analysis = _analyse_word(line)
+            if analysis is None:
                 return _analyse_nodes(text, lines)
-            # An unknown word has only its part of speech; its line ends with its surface.
-            analysis = _analyse(pos, "", "", rest.partition(" ")[2])
             _remember(line, analysis)
         found.append(analysis)
     return found

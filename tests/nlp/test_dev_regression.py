@@ -11,15 +11,16 @@ import pytest
 from bot.nlp.evaluate import evaluate_file
 from tests.nlp.conftest import REPO, require
 
-# Measured on dev when the model was committed (trained on the twelve writers' train*.jsonl:
-# accuracy 0.958, macro-F1 0.929, auto precision 0.984 over 61 mails, auto share 0.652, none
-# precision 1.000 over 11 mails, angry recall 0.983), minus a small margin. The issue's targets
-# are higher for auto precision (0.99) and share (0.70); see the README.
+# Measured on dev when the model was committed (trained on the twelve writers' train*.jsonl,
+# the anger model's regularisation chosen apart: accuracy 0.951, macro-F1 0.922, auto
+# precision 0.968 over 62 mails, auto share 0.663, none precision 1.000 over 11 mails, angry
+# recall 0.967), minus a small margin. The issue's targets are higher for auto precision
+# (0.99) and share (0.70); see the README.
 FLOORS = {
-    "accuracy": 0.945,
-    "macro_f1": 0.915,
-    "auto_precision": 0.96,
-    "auto_share": 0.63,
+    "accuracy": 0.94,
+    "macro_f1": 0.91,
+    "auto_precision": 0.95,
+    "auto_share": 0.645,
     "none_precision": 0.9,
     "angry_recall": 0.95,
 }

@@ -75,6 +75,49 @@ def test_reply_subject_is_weighed_apart_from_the_buyers_own() -> None:
     assert "cr:cancel" in reply.names and "cs:cancel" not in reply.names
 
 
+def test_a_subject_the_buyer_wrote_in_anger_speaks_to_the_anger_model_only() -> None:
+    own = features("配送状況を教えてください。", subject="問い合わせを無視されています")
+    reply = features("配送状況を教えてください。", subject="Re: 問い合わせを無視されています")
+    assert "cs:unanswered" in own.names
+    assert not any(n.endswith(":unanswered") for n in reply.names)
+    # A feature, not a cue: a short subject alone ("Charged twice") does not flag anger.
+    assert "unanswered" not in own.cues
+
+
+def test_a_repeated_subject_is_read_once_and_gives_the_same_features(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.nlp import features as module
+
+    monkeypatch.setattr(module, "_SUBJECTS", {})
+    monkeypatch.setattr(module, "_MAX_SUBJECTS", 4)
+    subjects = [f"Re: 注文{n}のキャンセルについて" for n in range(6)] + ["領収書"]
+    first = [features("お願いします", subject=s) for s in subjects]
+    again = [features("お願いします", subject=s) for s in subjects]
+    assert [f.names for f in first] == [f.names for f in again]
+    assert [f.subject_names for f in first] == [f.subject_names for f in again]
+    assert "cr:cancel" in first[0].names and "cs:invoice" in first[-1].names
+    assert 0 < len(module._SUBJECTS) <= 4
+    # Shared between mails, so it cannot be changed.
+    assert isinstance(first[-1].subject_names, frozenset)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("注文した商品が届きました。ありがとうございました。", None),
+        ("もう二週間も待っています。", "f:grievances=1"),
+        (
+            "もう2週間待っています。一言のご連絡すらありません。至急ご対応ください。",
+            "f:grievances>=2",
+        ),
+    ],
+)
+def test_kinds_of_displeasure_are_counted(body: str, expected: str | None) -> None:
+    found = {n for n in features(body).names if n.startswith("f:grievances")}
+    assert found == ({expected} if expected else set())
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [

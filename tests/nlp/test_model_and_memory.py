@@ -157,3 +157,43 @@ def test_writer_screen_judges_each_file_by_the_others(
     assert figures["a.jsonl"]["accuracy"] < figures["b.jsonl"]["accuracy"]
     assert figures["b.jsonl"] == figures["c.jsonl"]
     assert all(isinstance(f["auto_count"], int) for f in figures.values())
+
+
+def _corpus_sample(name: str, count: int) -> list[dict[str, object]]:
+    lines = (REPO / "corpus" / name).read_text(encoding="utf-8").splitlines()[:count]
+    return [json.loads(line) for line in lines]
+
+
+def test_anger_by_cues_is_what_decide_flags_when_the_model_never_does() -> None:
+    from dataclasses import replace
+
+    from bot.nlp.classify import decide
+    from bot.nlp.model import load_model
+    from bot.nlp.train import anger_by_cues, prepare_all
+
+    records = _corpus_sample("train.jsonl", 400)
+    mails = prepare_all(records)
+    model = load_model()
+    deaf = replace(model, thresholds=replace(model.thresholds, angry=1.01))
+    flagged = [anger_by_cues(mail) for mail in mails]
+    assert flagged == [decide(mail, deaf).angry for mail in mails]
+    assert 0 < sum(flagged) < len(flagged)
+
+
+def test_the_anger_setting_is_the_candidate_with_the_fewest_false_alarms(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.nlp.train import ANGER_GRID, _folds, choose_anger, prepare_all, style_folds
+
+    records = _corpus_sample("train.jsonl", 150) + _corpus_sample("train2.jsonl", 150)
+    mails = prepare_all(records)
+    writers = [0] * 150 + [1] * 150
+    chosen = choose_anger(mails, records, [writers, _folds(records), style_folds(records)])
+    report = capsys.readouterr().err.splitlines()
+    assert len(report) == len(ANGER_GRID)
+    alarms = {
+        (float(line.split()[2]), float(line.split()[4].rstrip(":"))): float(line.split()[-1])
+        for line in report
+    }
+    assert set(alarms) == set(ANGER_GRID)
+    assert alarms[chosen] == min(alarms.values())

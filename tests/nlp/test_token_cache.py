@@ -59,3 +59,22 @@ def test_new_unknown_words_are_read_from_their_lines_as_the_nodes_read_them(
     monkeypatch.setattr(tokens, "_analyse_nodes", no_nodes)
     assert [tokens.tokenize(text) for text in texts] == expected
     assert any(line.startswith("U") for line in tokens._ANALYSES)
+
+
+def test_a_new_dictionary_word_is_read_by_tagging_it_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "ランドセルの配送状況を教えてください。"
+    monkeypatch.setattr(tokens, "_ANALYSES", {})
+    expected = tokens.tokenize(text)
+    # Every line known but the one of ランドセル: it alone is tagged again, not the text.
+    lines = tokens.tagger().parse(text).split("\n")
+    (new,) = [line for line in lines if line.endswith(" ランドセル")]
+    del tokens._ANALYSES[new]
+
+    def no_nodes(text: str, lines: list[str]) -> list[tokens.Analysis]:
+        raise AssertionError(f"tagged again: {text}")
+
+    monkeypatch.setattr(tokens, "_analyse_nodes", no_nodes)
+    assert tokens.tokenize(text) == expected
+    assert new in tokens._ANALYSES
+    # A word the tagger reads otherwise alone falls back on the text's nodes.
+    assert tokens._analyse_word(new.replace(" ランドセル", " ランドセ")) is None
