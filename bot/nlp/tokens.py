@@ -3,9 +3,10 @@
 Only what the classifier needs is read from each word: its lemma and a one-letter role code
 (below). MeCab writes one short line per word that names its dictionary entry (ids, cost,
 surface), which avoids a Python node object per word and MeCab's reading of the word's
-feature string. Each distinct line is analysed once per process (from the text's nodes, the
-first time it is seen) and then looked up, which keeps the cost per word close to the
-tagger's own.
+feature string. Each distinct line is analysed once per process, the first time it is seen
+(an unknown word from the line itself, a dictionary word by tagging it alone, or failing
+that from the whole text's nodes), and then looked up, which keeps the cost per word close
+to the tagger's own.
 
 Role codes, one character per token, so that clause scans are plain string operations:
 
@@ -85,8 +86,8 @@ class TokenizedText(NamedTuple):
 # alone stands for both. The line identifies the dictionary entry: entries that share
 # surface, ids and cost (homographs such as 謁する and 閲する in kana) tie on every path, and
 # MeCab's Viterbi then keeps the same one of them whatever the context, so one line always
-# stands for one entry. A line seen for the first time is analysed from the text's nodes
-# (their features), once per process.
+# stands for one entry. A line seen for the first time is analysed once per process (see
+# _analyse_lines).
 _FORMAT: Final = r'-O "" -F "%phl %pw %m\n" -U "U%phl %pw %m\n" -E ""'
 
 
@@ -174,8 +175,8 @@ def _role(pos: str, lemma: str | None) -> str:
 _SPACE: Final = Analysis("", "S", "")
 # Formatted token line → Analysis. The same few thousand lines recur in every mail (the
 # training corpora's 3,000 mails hold ~5,000). At the cap (new surfaces keep coming in a long
-# stream) the oldest quarter is forgotten: a line not kept costs its text a second reading
-# (for the nodes' features), so lines in use must stay.
+# stream) the oldest quarter is forgotten: a line not kept costs a second reading of its word
+# or its text (for the features), so lines in use must stay.
 _ANALYSES: dict[str, Analysis] = {}
 _MAX_ANALYSES = 40_000  # not Final: tests lower it
 # Unknown words' line prefix (``U`` and context id) → part of speech, where the id tells it
