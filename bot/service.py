@@ -10,7 +10,6 @@ import asyncio
 import collections
 import contextlib
 import functools
-import gc
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from bot.errors import ConfigError, MailboxError
 from bot.logs import kv
 from bot.mail.ingest import MaildirWatcher, ensure_mailbox
 from bot.mail.outbox import OutboxEntry, OutboxSender, Transport, make_transport
-from bot.nlp.batch import GC_YOUNG_THRESHOLD
+from bot.nlp.batch import young_collections_rarer
 from bot.nlp.understanding import warm_up
 from bot.pipeline import Pipeline, Processed
 from bot.router import Router
@@ -265,38 +264,40 @@ class Desk:
         # the default threshold (700) the young generation was collected every few hundred
         # microseconds, tracing the live temporaries of the mail at hand each time (4-5 % of
         # the process's CPU on a backlog). Collected less often, most are freed by their
-        # reference counts before a collection sees them. Set back when the service stops.
-        thresholds = gc.get_threshold()
-        if 0 < thresholds[0] < GC_YOUNG_THRESHOLD:  # 0: the collector is off; leave it so
-            gc.set_threshold(GC_YOUNG_THRESHOLD, *thresholds[1:])
-        tasks = [
-            asyncio.create_task(w.run(stop, self.settings.poll_seconds)) for w in self.watchers
-        ]
-        tasks.extend(asyncio.create_task(loop(stop)) for loop in self.loops)
-        stopper = asyncio.create_task(stop.wait())
-        running = set(tasks)
-        try:
-            while not stop.is_set() and running:
-                done, _ = await asyncio.wait(
-                    [*running, stopper], return_when=asyncio.FIRST_COMPLETED
-                )
-                for task in done - {stopper}:
-                    running.discard(task)
-                    error = task.exception()
-                    if error is not None:
-                        # A loop died of a bug: stop the process so its supervisor restarts it
-                        # (all work is in the store; nothing is lost).
-                        log.error(
-                            kv("desk.loop_failed", error=type(error).__name__, detail=str(error))
-                        )
-                        raise error
-                    log.warning(kv("desk.loop_ended", remaining=len(running)))
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            stopper.cancel()
-            gc.set_threshold(*thresholds)
-            log.info(kv("desk.stop", worker=self.settings.worker_id))
+        # reference counts before a collection sees them. Set back when the service stops
+        # (bot.nlp.batch.young_collections_rarer).
+        with young_collections_rarer():
+            tasks = [
+                asyncio.create_task(w.run(stop, self.settings.poll_seconds)) for w in self.watchers
+            ]
+            tasks.extend(asyncio.create_task(loop(stop)) for loop in self.loops)
+            stopper = asyncio.create_task(stop.wait())
+            running = set(tasks)
+            try:
+                while not stop.is_set() and running:
+                    done, _ = await asyncio.wait(
+                        [*running, stopper], return_when=asyncio.FIRST_COMPLETED
+                    )
+                    for task in done - {stopper}:
+                        running.discard(task)
+                        error = task.exception()
+                        if error is not None:
+                            # A loop died of a bug: stop the process so its supervisor restarts it
+                            # (all work is in the store; nothing is lost).
+                            log.error(
+                                kv(
+                                    "desk.loop_failed",
+                                    error=type(error).__name__,
+                                    detail=str(error),
+                                )
+                            )
+                            raise error
+                        log.warning(kv("desk.loop_ended", remaining=len(running)))
+            finally:
+                stop.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                stopper.cancel()
+                log.info(kv("desk.stop", worker=self.settings.worker_id))
 
     async def _process_loop(self, stop: asyncio.Event) -> None:
         assert self.pipeline is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from bot.mail.quotes import new_text
@@ -72,11 +73,19 @@ def classify_records(records: Iterable[Any]) -> Iterator[dict[str, Any]]:
     The young generation is collected less often meanwhile (see GC_YOUNG_THRESHOLD), as in
     the desk (:mod:`bot.service`); the thresholds are set back when the batch ends.
     """
+    with young_collections_rarer():
+        yield from _classified_within_memory(records)
+
+
+@contextmanager
+def young_collections_rarer() -> Iterator[None]:
+    """Collect the young generation every :data:`GC_YOUNG_THRESHOLD` allocations meanwhile
+    (a collector turned off stays off), and set the thresholds back afterwards."""
     thresholds = gc.get_threshold()
-    if 0 < thresholds[0] < GC_YOUNG_THRESHOLD:  # 0: the collector is off; leave it so
+    if 0 < thresholds[0] < GC_YOUNG_THRESHOLD:
         gc.set_threshold(GC_YOUNG_THRESHOLD, *thresholds[1:])
     try:
-        yield from _classified_within_memory(records)
+        yield
     finally:
         gc.set_threshold(*thresholds)
 

@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.nlp.batch import GC_YOUNG_THRESHOLD
 from bot.pipeline import Processed
-from bot.service import GC_YOUNG_THRESHOLD, Desk
+from bot.service import Desk
 from bot.store.schema import decisions, raw_mails
 from tests.mail.helpers import ORDER, SHOP, add_order, desk_settings, eventually, shipping_question
 from tests.mailfactory import RELAY, buyer_mail
