@@ -28,12 +28,20 @@ from typing import Final
 
 import unidic_lite
 
-# MeCab's dictionary header: ten 32-bit little-endian numbers, then a 32-byte charset name.
-# The trie, the word table and the feature strings follow, in that order.
-_HEADER: Final = struct.Struct("<10I")
-_HEADER_SIZE: Final = _HEADER.size + 32
+# MeCab's dictionary header: ten 32-bit little-endian numbers (the number of entries at 3,
+# the sizes of the trie and the word table at 6 and 7), then a 32-byte charset name. The
+# trie, the word table (one 16-byte entry per word) and the feature strings follow, in that
+# order.
+HEADER: Final = struct.Struct("<10I32s")
+ENTRIES_FIELD: Final = 3
 _TRIE_SIZE_FIELD: Final = 6
 _WORDS_SIZE_FIELD: Final = 7
+
+
+def sections(header: tuple[int | bytes, ...]) -> tuple[int, int]:
+    """Where a dictionary file's word table and feature strings start, from its header."""
+    words = HEADER.size + int(header[_TRIE_SIZE_FIELD])
+    return words, words + int(header[_WORDS_SIZE_FIELD])
 
 
 def resident_bytes() -> int | None:
@@ -49,10 +57,10 @@ def _feature_offset(path: Path) -> int | None:
     """Where the feature strings start in a MeCab system dictionary file."""
     try:
         with path.open("rb") as dictionary:
-            fields = _HEADER.unpack(dictionary.read(_HEADER.size))
+            header = HEADER.unpack(dictionary.read(HEADER.size))
     except (OSError, struct.error):
         return None
-    return _HEADER_SIZE + fields[_TRIE_SIZE_FIELD] + fields[_WORDS_SIZE_FIELD]
+    return sections(header)[1]
 
 
 def _mappings() -> list[tuple[int, int, int, str]]:

@@ -31,6 +31,7 @@ from typing import Final, NamedTuple
 import fugashi
 import unidic_lite
 
+from bot.nlp.dictpages import ENTRIES_FIELD, HEADER, sections
 from bot.nlp.normalize import DIGITS_AND_MORE
 
 _tagger: fugashi.GenericTagger | None = None
@@ -102,11 +103,8 @@ def tagger() -> fugashi.GenericTagger:
     return _tagger
 
 
-# A compiled MeCab dictionary: ten 32-bit header fields (entries at 3, sizes of the double
-# array, the entries and the features at 6, 7 and 8), a 32-byte charset name, the double
-# array, one 16-byte entry per word (left id, right id, pos id, cost: 16 bits each; feature
-# offset, compound: 32 bits each), then the NUL-terminated feature strings.
-_DIC_HEADER: Final = struct.Struct("<10I32s")
+# A word table entry of a compiled MeCab dictionary (the file's layout: bot.nlp.dictpages):
+# left id, right id, pos id, cost (16 bits each), feature offset, compound (32 bits each).
 _DIC_ENTRY: Final = struct.Struct("<HHHhII")
 
 
@@ -121,12 +119,10 @@ def unknown_parts_of_speech(path: Path) -> dict[str, str]:
     """
     try:
         data = path.read_bytes()
-        header = _DIC_HEADER.unpack_from(data)
-        entries, array_size, entries_size = header[3], header[6], header[7]
-        start = _DIC_HEADER.size + array_size
-        features = start + entries_size
+        header = HEADER.unpack_from(data)
+        start, features = sections(header)
         found: dict[str, set[str]] = {}
-        for index in range(entries):
+        for index in range(int(header[ENTRIES_FIELD])):
             left, _, _, _, offset, _ = _DIC_ENTRY.unpack_from(data, start + index * _DIC_ENTRY.size)
             at = features + offset
             feature = data[at : data.index(b"\0", at)].decode()
