@@ -26,7 +26,7 @@ from bot.nlp.model import IntentModel, Scores, load_model
 from bot.nlp.normalize import DIGITS_AND_MORE, normalize
 from bot.nlp.understanding import TrackingNumber, Understanding
 
-CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
+_CLAIM_CUES: Final = frozenset({"bad_review", "claim"})
 # Cue families that mean a human has something to do, whatever the model's top intent.
 _HUMAN_CUES: Final = frozenset(
     {
@@ -370,7 +370,7 @@ def decide(mail: PreparedMail, model: IntentModel, further_asks: bool = True) ->
         probability = dict(zip(intents, probs, strict=True))
         ranked = _ranked(intents, probs)
         others = _further_asks(ranked, intent, t.other_intent, cue_intents, probability)
-    claim_risk = not CLAIM_CUES.isdisjoint(cues)
+    claim_risk = not _CLAIM_CUES.isdisjoint(cues)
     # A threat of a claim is anger by definition (design doc), negated or not: a human reads it.
     angry = claim_risk or scores.angry >= t.angry or "angry" in cue_intents
     if claim_risk:

@@ -51,13 +51,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
 from bot.intents import INTENTS
 from bot.mail.quotes import new_text
-from bot.nlp.classify import CLAIM_CUES, PreparedMail, decide, prepare
+from bot.nlp.classify import PreparedMail, decide, prepare
 from bot.nlp.evaluate import EvalReport, score
 from bot.nlp.model import MODEL_PATH, IntentModel, Thresholds, load_model, model_to_json
 
@@ -152,6 +152,13 @@ def _matrix(mails: Sequence[PreparedMail], vocab: dict[str, int]) -> _Sparse:
     return _Sparse(len(mails), np.array(columns, dtype=np.int64), np.array(row_of, dtype=np.int64))
 
 
+def _l2_scale(vocab: dict[str, int], lexical_factor: float) -> np.ndarray:
+    """Each feature's L2 multiplier: ``lexical_factor`` for lemma and predicate features (w:,
+    p:, s:), 1 for cue and form features."""
+    lexical = np.array([n.startswith(("w:", "p:", "s:")) for n in vocab], dtype=np.float64)
+    return 1.0 + (lexical_factor - 1.0) * lexical
+
+
 def _vocabulary(mails: Sequence[PreparedMail], bigrams: bool) -> dict[str, int]:
     df = Counter(name for mail in mails for name in mail.features.names)
     kept = sorted(
@@ -244,12 +251,13 @@ def fit(
     weight = np.ones(len(records))
     if setting.balanced:
         weight = np.sqrt(counts.mean() / np.maximum(counts[y], 1.0))
-    lexical = np.array([n.startswith(("w:", "p:", "s:")) for n in vocab], dtype=np.float64)
-    scale = 1.0 + (setting.lexical_factor - 1.0) * lexical
-    w, b = _fit_softmax(x, len(vocab), target, setting.l2 * scale, weight)
+    w, b = _fit_softmax(
+        x, len(vocab), target, setting.l2 * _l2_scale(vocab, setting.lexical_factor), weight
+    )
     angry = np.array([1.0 if r.get("angry") else 0.0 for r in records])
-    angry_scale = 1.0 + (setting.angry_lexical_factor - 1.0) * lexical
-    aw, ab = _fit_binary(x, len(vocab), angry, setting.angry_l2 * angry_scale)
+    aw, ab = _fit_binary(
+        x, len(vocab), angry, setting.angry_l2 * _l2_scale(vocab, setting.angry_lexical_factor)
+    )
     names = list(vocab)
     # Tiny weights change no decision (below 0.03, none on the training mails); dropping them
     # keeps the committed file small.
@@ -426,14 +434,21 @@ ANGER_GRID = [(0.3, 1.0), (1.0, 3.0), (3.0, 3.0), (10.0, 1.0)]
 ANGER_STEPS = (0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05)
 
 
+# An anger model that never reaches its threshold: what decide flags with it, the cues flag.
+_DEAF: Final = IntentModel(
+    intents=INTENTS,
+    bias=(0.0,) * len(INTENTS),
+    weights={},
+    angry_bias=0.0,
+    angry_weights={},
+    thresholds=Thresholds(angry=1.01),
+)
+
+
 def anger_by_cues(mail: PreparedMail) -> bool:
-    """Whether a mail's cues flag anger whatever the model says (as :func:`decide` does): a
-    claim threat, negated or not, or an anger cue that is not negated."""
-    negated = mail.features.negated
-    return any(
-        name in CLAIM_CUES or (cue.intent == "angry" and name not in negated)
-        for name, (cue, _) in mail.features.cues.items()
-    )
+    """Whether :func:`decide` flags a mail's anger from its cues alone, whatever the anger
+    model says (a claim threat, negated or not, or an anger cue that is not negated)."""
+    return decide(mail, _DEAF).angry
 
 
 def _anger_out_of_fold(
@@ -445,12 +460,11 @@ def _anger_out_of_fold(
         train_idx = [i for i, f in enumerate(fold) if f != k]
         test_idx = [i for i, f in enumerate(fold) if f == k]
         vocab = _vocabulary([mails[i] for i in train_idx], bigrams=False)
-        lexical_names = np.array([n.startswith(("w:", "p:", "s:")) for n in vocab], dtype=float)
         w, b = _fit_binary(
             _matrix([mails[i] for i in train_idx], vocab),
             len(vocab),
             angry[train_idx],
-            l2 * (1.0 + (lexical - 1.0) * lexical_names),
+            l2 * _l2_scale(vocab, lexical),
         )
         z = _matrix([mails[i] for i in test_idx], vocab).times(w) + b
         found[test_idx] = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
@@ -512,13 +526,13 @@ def choose(
     with one, the stratified folds do. The thresholds must hold in every kind of fold.
     """
     several = len(set(writers)) > 1
-    kinds = [writers] if several else []
-    kinds += [_folds(records), style_folds(records)]
+    stratified, styles = _folds(records), style_folds(records)
+    kinds = [writers, stratified, styles] if several else [stratified, styles]
     angry_l2, angry_lexical = choose_anger(mails, records, kinds)
     grid = [replace(s, angry_l2=angry_l2, angry_lexical_factor=angry_lexical) for s in grid]
     best: tuple[float, Setting, OutOfFold] | None = None
     for setting in grid:
-        oof = cross_validate(mails, records, setting, writers if several else None)
+        oof = cross_validate(mails, records, setting, writers if several else stratified)
         report = score(records, _predictions(oof, 1.0, Thresholds(auto=1.01, none=1.01)))
         print(
             f"{setting}: accuracy {report.accuracy:.4f} macro-F1 {report.macro_f1:.4f}",
@@ -532,8 +546,8 @@ def choose(
     temperature = _temperature(first, records)
     runs = {"writer" if several else "stratified": first}
     if several:
-        runs["stratified"] = cross_validate(mails, records, setting)
-    runs["style"] = cross_validate(mails, records, setting, style_folds(records))
+        runs["stratified"] = cross_validate(mails, records, setting, stratified)
+    runs["style"] = cross_validate(mails, records, setting, styles)
     thresholds = _choose_thresholds(list(runs.values()), records, temperature)
     return Chosen(setting, temperature, thresholds, runs)
 
@@ -596,7 +610,7 @@ def _thresholds_json(thresholds: Thresholds) -> dict[str, float]:
 
 
 def writer_screen(
-    paths: Sequence[Path], model: IntentModel, setting: Setting = GRID[0]
+    paths: Sequence[Path], model: IntentModel, setting: Setting
 ) -> dict[str, dict[str, Any]]:
     """Each file predicted by weights fitted on the other files, decided with ``model``'s
     temperature and thresholds (nothing chosen per fold): a quick look at how a change to the
