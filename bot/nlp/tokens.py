@@ -234,16 +234,64 @@ def _analyse_word(line: str) -> Analysis | None:
     return _analyse(*_features(nodes[0]), nodes[0].surface)
 
 
-def _analyse_lines(text: str, lines: list[str]) -> list[Analysis]:
-    """Analyses of a text whose lines are not all known yet: each new one from its line or
-    its word alone (:func:`_analyse_word`), else all from the text's nodes."""
-    found = []
+def _spans(text: str, lines: list[str]) -> list[tuple[int, int]] | None:
+    """Where each line's word stands in ``text`` (MeCab skips only the spaces between
+    words); None when some word is not found where it should be."""
+    spans = []
+    at = 0
     for line in lines:
+        surface = line.split(" ", 2)[-1]
+        start = text.find(surface, at)
+        if not surface or start < 0:
+            return None
+        at = start + len(surface)
+        spans.append((start, at))
+    return spans
+
+
+# Words on each side of a new word in the stretch tagged again (see _analyse_in_context).
+_CONTEXT: Final = 2
+
+
+def _analyse_in_context(
+    text: str, lines: list[str], spans: list[tuple[int, int]], index: int
+) -> Analysis | None:
+    """The analysis of line ``index`` from the stretch of ``text`` around its word (a few
+    words each side), when that stretch tagged alone holds the same line; else None.
+
+    The line names one dictionary entry (see _FORMAT), so any node that formats as it has
+    that entry's features. Cheaper than the whole text's nodes when a word read alone is
+    another entry (a verb stem read as a noun, a name split otherwise)."""
+    start = spans[max(0, index - _CONTEXT)][0]
+    end = spans[min(len(spans) - 1, index + _CONTEXT)][1]
+    stretch = text[start:end]
+    found = tagger().parse(stretch).split("\n")
+    if lines[index] not in found:
+        return None
+    nodes = tagger().parseToNodeList(stretch)
+    if len(nodes) != len(found):
+        return None
+    node = nodes[found.index(lines[index])]
+    return _analyse(*_features(node), node.surface)
+
+
+def _analyse_lines(text: str, lines: list[str]) -> list[Analysis]:
+    """Analyses of a text whose lines are not all known yet: each new one from its line,
+    its word alone (:func:`_analyse_word`) or the words around it
+    (:func:`_analyse_in_context`), else all from the text's nodes."""
+    found = []
+    spans: list[tuple[int, int]] | None = None
+    for index, line in enumerate(lines):
         analysis = _ANALYSES.get(line)
         if analysis is None:
             analysis = _analyse_word(line)
             if analysis is None:
-                return _analyse_nodes(text, lines)
+                if spans is None:
+                    spans = _spans(text, lines) or []
+                if spans:
+                    analysis = _analyse_in_context(text, lines, spans, index)
+                if analysis is None:
+                    return _analyse_nodes(text, lines)
             _remember(line, analysis)
         found.append(analysis)
     return found

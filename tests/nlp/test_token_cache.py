@@ -78,3 +78,51 @@ def test_a_new_dictionary_word_is_read_by_tagging_it_alone(monkeypatch: pytest.M
     assert new in tokens._ANALYSES
     # A word the tagger reads otherwise alone falls back on the text's nodes.
     assert tokens._analyse_word(new.replace(" ランドセル", " ランドセ")) is None
+
+
+def test_a_new_word_read_otherwise_alone_is_read_from_the_words_around_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "商品を受け取りましたが、箱が潰れていました。"
+    monkeypatch.setattr(tokens, "_ANALYSES", {})
+    expected = tokens.tokenize(text)
+    lines = tokens.tagger().parse(text).split("\n")
+    (new,) = [line for line in lines if line.endswith(" 潰れ")]
+    # Alone, 潰れ is another entry (a noun): its line does not come back.
+    assert tokens._analyse_word(new) is None
+    del tokens._ANALYSES[new]
+
+    def no_nodes(text: str, lines: list[str]) -> list[tokens.Analysis]:
+        raise AssertionError(f"tagged again: {text}")
+
+    monkeypatch.setattr(tokens, "_analyse_nodes", no_nodes)
+    assert tokens.tokenize(text) == expected
+    assert tokens._ANALYSES[new].lemma == "潰れる"
+
+
+def test_a_word_not_found_in_its_context_falls_back_on_the_texts_nodes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "商品を受け取りましたが、箱が潰れていました。"
+    monkeypatch.setattr(tokens, "_ANALYSES", {})
+    expected = tokens.tokenize(text)
+    lines = tokens.tagger().parse(text).split("\n")
+    for line in set(lines):
+        del tokens._ANALYSES[line]
+    monkeypatch.setattr(tokens, "_analyse_in_context", lambda *args: None)
+    calls = []
+    nodes = tokens._analyse_nodes
+
+    def counted(text: str, lines: list[str]) -> list[tokens.Analysis]:
+        calls.append(text)
+        return nodes(text, lines)
+
+    monkeypatch.setattr(tokens, "_analyse_nodes", counted)
+    assert tokens.tokenize(text) == expected
+    assert calls == [text]
+    # Spans of every word, in order, where MeCab found them.
+    spans = tokens._spans(text, lines)
+    assert spans is not None and [text[a:b] for a, b in spans] == [
+        line.split(" ", 2)[2] for line in lines
+    ]
+    assert tokens._spans("別の文", lines) is None
