@@ -234,19 +234,19 @@ def _analyse_word(line: str) -> Analysis | None:
     return _analyse(*_features(nodes[0]), nodes[0].surface)
 
 
-def _spans(text: str, lines: list[str]) -> list[tuple[int, int]] | None:
-    """Where each line's word stands in ``text`` (MeCab skips only the spaces between
-    words); None when some word is not found where it should be."""
-    spans = []
-    at = 0
-    for line in lines:
-        surface = line.split(" ", 2)[-1]
+def _extend_spans(text: str, lines: list[str], spans: list[tuple[int, int]], count: int) -> bool:
+    """Add to ``spans`` where the words of ``lines`` stand in ``text``, up to the first
+    ``count`` (MeCab skips only the spaces between words, and no word holds one); False
+    when some word is not found where it should be."""
+    at = spans[-1][1] if spans else 0
+    for line in lines[len(spans) : count]:
+        surface = line.rpartition(" ")[2]
         start = text.find(surface, at)
         if not surface or start < 0:
-            return None
+            return False
         at = start + len(surface)
         spans.append((start, at))
-    return spans
+    return True
 
 
 # Words on each side of a new word in the stretch tagged again (see _analyse_in_context).
@@ -280,15 +280,14 @@ def _analyse_lines(text: str, lines: list[str]) -> list[Analysis]:
     its word alone (:func:`_analyse_word`) or the words around it
     (:func:`_analyse_in_context`), else all from the text's nodes."""
     found = []
-    spans: list[tuple[int, int]] | None = None
+    # Where the words stand, found as far as a new word's context needs.
+    spans: list[tuple[int, int]] = []
     for index, line in enumerate(lines):
         analysis = _ANALYSES.get(line)
         if analysis is None:
             analysis = _analyse_word(line)
             if analysis is None:
-                if spans is None:
-                    spans = _spans(text, lines) or []
-                if spans:
+                if _extend_spans(text, lines, spans, index + _CONTEXT + 1):
                     analysis = _analyse_in_context(text, lines, spans, index)
                 if analysis is None:
                     return _analyse_nodes(text, lines)

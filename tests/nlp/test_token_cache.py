@@ -121,8 +121,9 @@ def test_a_word_not_found_in_its_context_falls_back_on_the_texts_nodes(
     assert tokens.tokenize(text) == expected
     assert calls == [text]
     # Spans of every word, in order, where MeCab found them.
-    spans = tokens._spans(text, lines)
-    assert spans is not None and [text[a:b] for a, b in spans] == [
-        line.split(" ", 2)[2] for line in lines
-    ]
-    assert tokens._spans("別の文", lines) is None
+    spans: list[tuple[int, int]] = []
+    assert tokens._extend_spans(text, lines, spans, 3)
+    assert len(spans) == 3
+    assert tokens._extend_spans(text, lines, spans, len(lines))
+    assert [text[a:b] for a, b in spans] == [line.split(" ", 2)[2] for line in lines]
+    assert not tokens._extend_spans("別の文", lines, [], len(lines))
