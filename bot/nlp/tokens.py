@@ -4,9 +4,9 @@ Only what the classifier needs is read from each word: its lemma and a one-lette
 (below). MeCab writes one short line per word that names its dictionary entry (ids, cost,
 surface), which avoids a Python node object per word and MeCab's reading of the word's
 feature string. Each distinct line is analysed once per process, the first time it is seen
-(an unknown word from the line itself, a dictionary word by tagging it alone, or failing
-that from the whole text's nodes), and then looked up, which keeps the cost per word close
-to the tagger's own.
+(an unknown word from the line itself, a dictionary word by tagging it alone or with the
+few words around it, or failing that from the whole text's nodes), and then looked up, which
+keeps the cost per word close to the tagger's own.
 
 Role codes, one character per token, so that clause scans are plain string operations:
 
