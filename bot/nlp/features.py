@@ -50,6 +50,8 @@ _QUESTIONS: Final = re.compile(r"Q(?!K)q?|q")
 CHAR_GRAMS = False
 # Cue kinds that tell of displeasure short of anger (counted per mail, see extract).
 _GRIEVANCE_KINDS: Final = frozenset({"angry_mild", "waiting"})
+# The polite sentence endings (lemmas as the tagger gives them).
+_POLITE_ENDINGS: Final = frozenset({"x:です", "x:ます", "x:御座る"})
 _DONE_AFTER_ENDINGS: Final = re.compile(r"H{1,4}P")
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
@@ -421,6 +423,11 @@ def extract(subject: str, body: str) -> MailFeatures:
             else:
                 names.add(f"{prefix}{name}")
             features.cues.setdefault(name, (cue, phrase))
+    if language == "ja" and names.isdisjoint(_POLITE_ENDINGS) and body.strip():
+        # No です, ます or ございます anywhere: plain speech, which to a shop is curt. Of the
+        # training mails with one kind of displeasure cue, 53 % of the polite ones are angry
+        # and 80 % of the plain ones (3 % and 17 % with none).
+        names.add("f:plain")
     names.add(f"f:lang={language}")
     length = len(body)
     names.add("f:len<40" if length < 40 else ("f:len<200" if length < 200 else "f:len>=200"))
