@@ -7,7 +7,8 @@ Feature names carry a prefix saying where they come from, which keeps evidence r
   done, ``REQ`` asked for, ``Q`` questioned), so 「届いていません」 and 「届きました」 differ;
 - ``c:not_arrived`` a hand-written cue (:mod:`bot.nlp.cues`), ``cs:`` the same in the subject;
 - ``f:ask`` and other form features (a question or request outside the closing formulas,
-  the language, the length, an order ID present).
+  the language, the length, plain speech without です or ます, kinds of displeasure, an
+  order ID present).
 """
 
 from __future__ import annotations
