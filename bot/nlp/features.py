@@ -21,7 +21,7 @@ from bot.nlp.cues import EN_NEGATORS as _EN_NEGATORS
 from bot.nlp.cues import Cue, cue_table
 from bot.nlp.cues import hits as cue_hits
 from bot.nlp.respell import respell, unkatakana
-from bot.nlp.tokens import Tokens, english_tokens, is_dictionary_word, tokens
+from bot.nlp.tokens import Tokens, english_tokens, is_dictionary_word, remember_bounded, tokens
 
 _JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _KANA: Final = re.compile(r"[\u3040-\u30ff]")
@@ -378,11 +378,7 @@ def _subject_analysis(subject: str) -> SubjectAnalysis:
             elif cue.intent != "ask":
                 subject_hits.append((name, cue, phrase, negated))
     found = (prefix, frozenset(subject_names), subject_hits, tuple(features))
-    if len(_SUBJECTS) >= _MAX_SUBJECTS:
-        # Dicts keep insertion order: the first keys are the oldest.
-        for old in list(itertools.islice(_SUBJECTS, _MAX_SUBJECTS // 4)):
-            del _SUBJECTS[old]
-    _SUBJECTS[subject] = found
+    remember_bounded(_SUBJECTS, subject, found, _MAX_SUBJECTS)
     return found
 
 

@@ -26,7 +26,7 @@ import itertools
 import re
 import struct
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeVar
 
 import fugashi
 import unidic_lite
@@ -35,6 +35,7 @@ from bot.nlp.dictpages import ENTRIES_FIELD, HEADER, sections
 from bot.nlp.normalize import DIGITS_AND_MORE
 
 _tagger: fugashi.GenericTagger | None = None
+_V = TypeVar("_V")
 # Words, numbers, "?" and "!": [a-z]+(?:'[a-z]+)?|\d+|\?|! written as one leading class and a
 # look-behind for each kind (a leading alternation of classes is tried at every position; the
 # digits through a class without categories, see DIGITS_AND_MORE). Same matches.
@@ -205,12 +206,17 @@ def _analyse(pos: str, raw_lemma: str, form: str, surface: str) -> Analysis:
     return Analysis(lemma, code, f"{kind}:{lemma}", form.startswith("命令形") and code in "CL")
 
 
+def remember_bounded(cache: dict[str, _V], key: str, value: _V, cap: int) -> None:
+    """Keep ``value`` under ``key`` in ``cache``; at ``cap`` entries the oldest quarter is
+    forgotten first (dicts keep insertion order: the first keys are the oldest)."""
+    if len(cache) >= cap:
+        for old in list(itertools.islice(cache, cap // 4)):
+            del cache[old]
+    cache[key] = value
+
+
 def _remember(line: str, analysis: Analysis) -> None:
-    if len(_ANALYSES) >= _MAX_ANALYSES:
-        # Dicts keep insertion order: the first keys are the oldest.
-        for old in list(itertools.islice(_ANALYSES, _MAX_ANALYSES // 4)):
-            del _ANALYSES[old]
-    _ANALYSES[line] = analysis
+    remember_bounded(_ANALYSES, line, analysis, _MAX_ANALYSES)
 
 
 def _analyse_word(line: str) -> Analysis | None:
@@ -226,12 +232,21 @@ def _analyse_word(line: str) -> Analysis | None:
         return None
     # Tagged alone, a word usually reads as the same entry (the same line: id, cost and
     # surface name the entry); a few dozen characters instead of the whole text again.
-    if tagger().parse(surface) != line:
+    return _analyse_in(surface, line)
+
+
+def _analyse_in(stretch: str, line: str) -> Analysis | None:
+    """The analysis of ``line`` from ``stretch`` tagged alone, when the stretch holds that
+    line; else None. The line names one dictionary entry (see _FORMAT), so any node that
+    formats as it has that entry's features."""
+    found = tagger().parse(stretch).split("\n")
+    if line not in found:
         return None
-    nodes = tagger().parseToNodeList(surface)
-    if len(nodes) != 1:
+    nodes = tagger().parseToNodeList(stretch)
+    if len(nodes) != len(found):
         return None
-    return _analyse(*_features(nodes[0]), nodes[0].surface)
+    node = nodes[found.index(line)]
+    return _analyse(*_features(node), node.surface)
 
 
 def _extend_spans(text: str, lines: list[str], spans: list[tuple[int, int]], count: int) -> bool:
@@ -258,21 +273,11 @@ def _analyse_in_context(
 ) -> Analysis | None:
     """The analysis of line ``index`` from the stretch of ``text`` around its word (a few
     words each side), when that stretch tagged alone holds the same line; else None.
-
-    The line names one dictionary entry (see _FORMAT), so any node that formats as it has
-    that entry's features. Cheaper than the whole text's nodes when a word read alone is
-    another entry (a verb stem read as a noun, a name split otherwise)."""
+    Cheaper than the whole text's nodes when a word read alone is another entry (a verb stem
+    read as a noun, a name split otherwise)."""
     start = spans[max(0, index - _CONTEXT)][0]
     end = spans[min(len(spans) - 1, index + _CONTEXT)][1]
-    stretch = text[start:end]
-    found = tagger().parse(stretch).split("\n")
-    if lines[index] not in found:
-        return None
-    nodes = tagger().parseToNodeList(stretch)
-    if len(nodes) != len(found):
-        return None
-    node = nodes[found.index(lines[index])]
-    return _analyse(*_features(node), node.surface)
+    return _analyse_in(text[start:end], lines[index])
 
 
 def _analyse_lines(text: str, lines: list[str]) -> list[Analysis]:
