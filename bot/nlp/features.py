@@ -384,7 +384,8 @@ def _subject_analysis(subject: str) -> SubjectAnalysis:
 
 def extract(subject: str, body: str) -> MailFeatures:
     """Features of a mail from its normalised subject and normalised new text."""
-    language = language_of(body if body.strip() else subject)
+    has_body = bool(body.strip())
+    language = language_of(body if has_body else subject)
     features = MailFeatures(language=language)
     names = features.names
     features.asks = _text_features(body.lower() if language == "en" else body, language, names)
@@ -420,7 +421,7 @@ def extract(subject: str, body: str) -> MailFeatures:
             else:
                 names.add(f"{prefix}{name}")
             features.cues.setdefault(name, (cue, phrase))
-    if language == "ja" and names.isdisjoint(_POLITE_ENDINGS) and body.strip():
+    if has_body and language == "ja" and names.isdisjoint(_POLITE_ENDINGS):
         # No です, ます or ございます anywhere: plain speech, which to a shop is curt. Of the
         # training mails with one kind of displeasure cue, 53 % of the polite ones are angry
         # and 80 % of the plain ones (3 % and 17 % with none).
