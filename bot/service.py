@@ -267,37 +267,38 @@ class Desk:
         # reference counts before a collection sees them. Set back when the service stops
         # (bot.nlp.batch.young_collections_rarer).
         with young_collections_rarer():
-            tasks = [
-                asyncio.create_task(w.run(stop, self.settings.poll_seconds)) for w in self.watchers
-            ]
-            tasks.extend(asyncio.create_task(loop(stop)) for loop in self.loops)
-            stopper = asyncio.create_task(stop.wait())
-            running = set(tasks)
-            try:
-                while not stop.is_set() and running:
-                    done, _ = await asyncio.wait(
-                        [*running, stopper], return_when=asyncio.FIRST_COMPLETED
-                    )
-                    for task in done - {stopper}:
-                        running.discard(task)
-                        error = task.exception()
-                        if error is not None:
-                            # A loop died of a bug: stop the process so its supervisor restarts it
-                            # (all work is in the store; nothing is lost).
-                            log.error(
-                                kv(
-                                    "desk.loop_failed",
-                                    error=type(error).__name__,
-                                    detail=str(error),
-                                )
-                            )
-                            raise error
-                        log.warning(kv("desk.loop_ended", remaining=len(running)))
-            finally:
-                stop.set()
-                await asyncio.gather(*tasks, return_exceptions=True)
-                stopper.cancel()
-                log.info(kv("desk.stop", worker=self.settings.worker_id))
+            await self._supervise(stop)
+
+    async def _supervise(self, stop: asyncio.Event) -> None:
+        """Run the watchers and loops until ``stop`` is set or one of them fails; then stop
+        and await them all."""
+        tasks = [
+            asyncio.create_task(w.run(stop, self.settings.poll_seconds)) for w in self.watchers
+        ]
+        tasks.extend(asyncio.create_task(loop(stop)) for loop in self.loops)
+        stopper = asyncio.create_task(stop.wait())
+        running = set(tasks)
+        try:
+            while not stop.is_set() and running:
+                done, _ = await asyncio.wait(
+                    [*running, stopper], return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done - {stopper}:
+                    running.discard(task)
+                    error = task.exception()
+                    if error is not None:
+                        # A loop died of a bug: stop the process so its supervisor restarts it
+                        # (all work is in the store; nothing is lost).
+                        log.error(
+                            kv("desk.loop_failed", error=type(error).__name__, detail=str(error))
+                        )
+                        raise error
+                    log.warning(kv("desk.loop_ended", remaining=len(running)))
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            stopper.cancel()
+            log.info(kv("desk.stop", worker=self.settings.worker_id))
 
     async def _process_loop(self, stop: asyncio.Event) -> None:
         assert self.pipeline is not None
