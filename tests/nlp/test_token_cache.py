@@ -25,6 +25,23 @@ TEXTS = [
 ]
 
 
+def never_tagged_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, a text whose lines are read from its whole nodes fails the test."""
+
+    def no_nodes(text: str, lines: list[str]) -> list[tokens.Analysis]:
+        raise AssertionError(f"tagged again: {text}")
+
+    monkeypatch.setattr(tokens, "_analyse_nodes", no_nodes)
+
+
+def read_with_an_empty_cache(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> tuple[tokens.TokenizedText, list[str]]:
+    """How ``text`` reads with every line new (its nodes' reading), and its token lines."""
+    monkeypatch.setattr(tokens, "_ANALYSES", {})
+    return tokens.tokenize(text), tokens.tagger().parse(text).split("\n")
+
+
 def test_a_full_cache_forgets_its_oldest_lines_and_reads_texts_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -61,10 +78,7 @@ def test_new_unknown_words_are_read_from_their_lines_as_the_nodes_read_them(
     monkeypatch.setattr(tokens, "_ANALYSES", {})
     tokens.tokenize(known)
 
-    def no_nodes(text: str, lines: list[str]) -> list[tokens.Analysis]:
-        raise AssertionError(f"tagged again: {text}")
-
-    monkeypatch.setattr(tokens, "_analyse_nodes", no_nodes)
+    never_tagged_again(monkeypatch)
     assert [tokens.tokenize(text) for text in texts] == expected
     assert any(line.startswith("U") for line in tokens._ANALYSES)
 
@@ -72,17 +86,12 @@ def test_new_unknown_words_are_read_from_their_lines_as_the_nodes_read_them(
 @patches_internals
 def test_a_new_dictionary_word_is_read_by_tagging_it_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "ランドセルの配送状況を教えてください。"
-    monkeypatch.setattr(tokens, "_ANALYSES", {})
-    expected = tokens.tokenize(text)
+    expected, lines = read_with_an_empty_cache(monkeypatch, text)
     # Every line known but the one of ランドセル: it alone is tagged again, not the text.
-    lines = tokens.tagger().parse(text).split("\n")
     (new,) = [line for line in lines if line.endswith(" ランドセル")]
     del tokens._ANALYSES[new]
 
-    def no_nodes(text: str, lines: list[str]) -> list[tokens.Analysis]:
-        raise AssertionError(f"tagged again: {text}")
-
-    monkeypatch.setattr(tokens, "_analyse_nodes", no_nodes)
+    never_tagged_again(monkeypatch)
     assert tokens.tokenize(text) == expected
     assert new in tokens._ANALYSES
     # A word the tagger reads otherwise alone falls back on the text's nodes.
@@ -94,18 +103,13 @@ def test_a_new_word_read_otherwise_alone_is_read_from_the_words_around_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = "商品を受け取りましたが、箱が潰れていました。"
-    monkeypatch.setattr(tokens, "_ANALYSES", {})
-    expected = tokens.tokenize(text)
-    lines = tokens.tagger().parse(text).split("\n")
+    expected, lines = read_with_an_empty_cache(monkeypatch, text)
     (new,) = [line for line in lines if line.endswith(" 潰れ")]
     # Alone, 潰れ is another entry (a noun): its line does not come back.
     assert tokens._analyse_word(new) is None
     del tokens._ANALYSES[new]
 
-    def no_nodes(text: str, lines: list[str]) -> list[tokens.Analysis]:
-        raise AssertionError(f"tagged again: {text}")
-
-    monkeypatch.setattr(tokens, "_analyse_nodes", no_nodes)
+    never_tagged_again(monkeypatch)
     assert tokens.tokenize(text) == expected
     assert tokens._ANALYSES[new].lemma == "潰れる"
 
@@ -115,9 +119,7 @@ def test_a_word_not_found_in_its_context_falls_back_on_the_texts_nodes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = "商品を受け取りましたが、箱が潰れていました。"
-    monkeypatch.setattr(tokens, "_ANALYSES", {})
-    expected = tokens.tokenize(text)
-    lines = tokens.tagger().parse(text).split("\n")
+    expected, lines = read_with_an_empty_cache(monkeypatch, text)
     for line in set(lines):
         del tokens._ANALYSES[line]
     monkeypatch.setattr(tokens, "_analyse_in_context", lambda *args: None)
