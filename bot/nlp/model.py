@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +31,23 @@ class Thresholds:
     other_intent: float = 0.35
 
 
+class Feature:
+    """One feature of the model as a mail's scoring reads it: one look-up per feature of the
+    mail finds its packed row (see :class:`ExactSums`) and its place in each column's ranking
+    (see :meth:`IntentModel.contributions`).
+    """
+
+    __slots__ = ("name", "packed", "places")
+
+    def __init__(self, name: str, packed: int, columns: int) -> None:
+        self.name = name
+        self.packed = packed
+        # Per column: the feature's place among the features with a positive weight there,
+        # strongest first; -1 where its weight is not positive (filled by IntentModel._ranks,
+        # column by column as evidence first asks for one).
+        self.places = [-1] * columns
+
+
 class Scores:
     """One mail scored by both models, with what is needed to explain the scores.
 
@@ -38,26 +56,31 @@ class Scores:
     compiled). Treat it as read-only.
     """
 
-    __slots__ = ("_rows_by_name", "angry", "known", "probabilities")
+    __slots__ = ("_rows_by_name", "angry", "features", "probabilities")
 
     def __init__(
         self,
         probabilities: list[float],
         angry: float,
-        known: list[str],
+        features: list[Feature],
         rows_by_name: dict[str, tuple[float, ...]],
     ) -> None:
         self.probabilities = probabilities
         self.angry = angry
         # The mail's features that the models know.
-        self.known = known
+        self.features = features
         self._rows_by_name = rows_by_name
+
+    @property
+    def known(self) -> list[str]:
+        """The names of the mail's features that the models know."""
+        return [feature.name for feature in self.features]
 
     @property
     def rows(self) -> list[tuple[float, ...]]:
         """For each of ``known``, its row of ``IntentModel.rows`` (looked up when asked for:
         the classifier itself needs only the names)."""
-        return [self._rows_by_name[name] for name in self.known]
+        return [self._rows_by_name[feature.name] for feature in self.features]
 
     def __repr__(self) -> str:
         return f"Scores(probabilities={self.probabilities!r}, angry={self.angry!r})"
@@ -83,11 +106,12 @@ class IntentModel:
     # The same rows packed for exact column sums (see :class:`ExactSums`); passed on by
     # ``dataclasses.replace`` like ``rows``.
     sums: ExactSums | None = field(default=None, compare=False, repr=False)
-    # Per column, built on first use: each feature with a positive weight there and its place
-    # among them, strongest first, and those features by place (see :func:`_strongest`).
-    ranks: dict[int, tuple[dict[str, int], list[str]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    # Each feature's packed row and places (see :class:`Feature`), by name; filled in
+    # __post_init__ and passed on like ``rows``.
+    features: dict[str, Feature] = field(default_factory=dict, compare=False, repr=False)
+    # Per column, built on first use (the places in ``features`` with it): the features with
+    # a positive weight there, strongest first (see :func:`_strongest`).
+    ranks: dict[int, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.rows:
@@ -98,23 +122,32 @@ class IntentModel:
                 self.rows[name] = (*(w - mean for w in row), self.angry_weights.get(name, 0.0))
         if self.sums is None:
             object.__setattr__(self, "sums", ExactSums.pack(self.rows, len(self.intents) + 1))
+        if not self.features:
+            packed = self.sums.packed if self.sums is not None else {}
+            columns = len(self.intents) + 1
+            for name in self.rows:
+                self.features[name] = Feature(name, packed.get(name, 0), columns)
 
     def score(self, names: AbstractSet[str]) -> Scores:
         """Both models' verdicts on a feature set."""
-        rows_by_name = self.rows
-        # The set intersection runs in C (faster with a frozenset than with the dict's keys);
-        # only the mail's known features are looked up.
+        table = self.features
+        known = []
+        # Packed rows add up exactly (see ExactSums), so the total does not depend on the
+        # set's (hash-seeded) order: the same mail gets the same confidence in every process.
+        packed = 0
+        for name in names:
+            feature = table.get(name)
+            if feature is not None:
+                known.append(feature)
+                packed += feature.packed
         sums = self.sums
-        known = list(names & (sums.names if sums is not None else rows_by_name.keys()))
-        # The sums are exact, so the result does not depend on the set's (hash-seeded) order:
-        # the same mail gets the same confidence in every process.
         if not known:
             totals = [0.0] * (len(self.intents) + 1)
         elif sums is not None:
-            totals = sums.totals(known)
+            totals = sums.unpack(packed, len(known))
         else:
             # zip(*rows) transposes in C: one sum per column instead of a loop per weight.
-            rows = list(map(rows_by_name.__getitem__, known))
+            rows = [self.rows[feature.name] for feature in known]
             totals = list(map(math.fsum, zip(*rows, strict=True)))
         angry = totals.pop()
         logits = [b + t for b, t in zip(self.bias, totals, strict=True)]
@@ -122,7 +155,7 @@ class IntentModel:
             softmax(logits, self.temperature),
             _sigmoid(self.angry_bias + angry),
             known,
-            rows_by_name,
+            self.rows,
         )
 
     def logits(self, names: AbstractSet[str]) -> list[float]:
@@ -145,13 +178,15 @@ class IntentModel:
 
     def contributions(self, scores: Scores, intent: str, top: int) -> list[str]:
         """Up to ``top`` features that pushed towards ``intent`` more than the average intent."""
-        return _strongest(scores, self._ranks(self.intents.index(intent)), top)
+        column = self.intents.index(intent)
+        return _strongest(scores, column, self._ranks(column), top)
 
     def angry_contributions(self, scores: Scores, top: int) -> list[str]:
         """Up to ``top`` features that pushed towards anger, strongest first."""
-        return _strongest(scores, self._ranks(len(self.intents)), top)
+        column = len(self.intents)
+        return _strongest(scores, column, self._ranks(column), top)
 
-    def _ranks(self, column: int) -> tuple[dict[str, int], list[str]]:
+    def _ranks(self, column: int) -> list[str]:
         ranks = self.ranks.get(column)
         if ranks is None:
             # (weight, name) pairs, largest first: equal weights fall back on the name.
@@ -159,7 +194,9 @@ class IntentModel:
                 [(row[column], name) for name, row in self.rows.items() if row[column] > 0.0],
                 reverse=True,
             )
-            ranks = ({name: place for place, (_, name) in enumerate(order)}, [n for _, n in order])
+            ranks = [name for _, name in order]
+            for place, name in enumerate(ranks):
+                self.features[name].places[column] = place
             self.ranks[column] = ranks
         return ranks
 
@@ -182,13 +219,14 @@ class ExactSums:
 
     def __init__(self, packed: dict[str, int], columns: int, scale: int, bias: int, width: int):
         self.packed = packed
-        # The names of the packed rows (the model's features).
-        self.names = frozenset(packed)
         self.columns = columns
         self.scale = scale
         self.bias = bias
         self.width = width
         self.mask = (1 << width) - 1
+        # The packed sum as bytes and back as one 64-bit integer per column, when the fields
+        # are 64 bits wide.
+        self.fields = struct.Struct(f"<{columns}Q") if width == 64 else None
         # 2**-scale: multiplying by it is exact (every sum is an integer of at least one
         # unit, so no product falls below the normal range) and cheaper than math.ldexp.
         self.factor = math.ldexp(1.0, -scale)
@@ -204,6 +242,9 @@ class ExactSums:
         bias = 1 << largest.bit_length()
         # A mail's known features are distinct rows: at most all of them add up.
         width = (2 * bias * max(1, len(rows))).bit_length() + 1
+        # Whole 64-bit fields where they suffice: the sum then splits into its columns in one
+        # call (see unpack), each column a machine-sized integer.
+        width = 64 if width <= 64 else width
         packed = {}
         for name, row in scaled.items():
             value = 0
@@ -214,28 +255,37 @@ class ExactSums:
 
     def totals(self, known: list[str]) -> list[float]:
         """The exact sum of each column over the rows of ``known`` (distinct names)."""
-        total = sum(map(self.packed.__getitem__, known))
-        offset = len(known) * self.bias
-        width, mask, factor = self.width, self.mask, self.factor
+        return self.unpack(sum(map(self.packed.__getitem__, known)), len(known))
+
+    def unpack(self, total: int, count: int) -> list[float]:
+        """Each column's sum from the sum of ``count`` packed rows."""
+        offset = count * self.bias
+        factor = self.factor
+        fields = self.fields
         found = []
+        if fields is not None:
+            columns: tuple[int, ...] = fields.unpack(total.to_bytes(fields.size, "little"))
+            for column in columns:
+                # float() rounds the exact integer once; the power-of-two factor adds no
+                # rounding.
+                found.append(float(column - offset) * factor)
+            return found
+        width, mask = self.width, self.mask
         for _ in range(self.columns):
-            # float() rounds the exact integer once; the power-of-two factor adds no rounding.
             found.append(float((total & mask) - offset) * factor)
             total >>= width
         return found
 
 
-def _strongest(scores: Scores, ranks: tuple[dict[str, int], list[str]], top: int) -> list[str]:
+def _strongest(scores: Scores, column: int, by_place: list[str], top: int) -> list[str]:
     # Only positive weights are named. The mail's features in the column's order over the
     # whole model (by weight, then name, largest first) are in their own (weight, name)
     # order, which does not depend on the set's iteration order. Their places are sorted
     # (plain integers: no key function to call per item) and read back as names.
-    place_of, by_place = ranks
     places = []
-    for name in scores.known:
-        # One look-up per name (not a test and then a second look-up).
-        place = place_of.get(name)
-        if place is not None:
+    for feature in scores.features:
+        place = feature.places[column]
+        if place >= 0:
             places.append(place)
     places.sort()
     return [by_place[place] for place in places[:top]]
