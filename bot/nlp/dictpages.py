@@ -29,13 +29,15 @@ from typing import Final
 import unidic_lite
 
 # MeCab's dictionary header: ten 32-bit little-endian numbers (the number of entries at 3,
-# the sizes of the trie and the word table at 6 and 7), then a 32-byte charset name. The
-# trie, the word table (one 16-byte entry per word) and the feature strings follow, in that
-# order.
+# the sizes of the trie, the word table and the feature strings at 6, 7 and 8), then a
+# 32-byte charset name. The trie, the word table (one 16-byte entry per word) and the
+# feature strings follow, in that order.
 HEADER: Final = struct.Struct("<10I32s")
 ENTRIES_FIELD: Final = 3
 _TRIE_SIZE_FIELD: Final = 6
 _WORDS_SIZE_FIELD: Final = 7
+FEATURES_SIZE_FIELD: Final = 8
+CHARSET_FIELD: Final = 10
 
 
 def sections(header: tuple[int | bytes, ...]) -> tuple[int, int]:
@@ -97,6 +99,20 @@ def _feature_ranges() -> list[tuple[int, int]]:
         if first < end:
             ranges.append((first, end))
     return ranges
+
+
+def system_dictionary_mappings() -> dict[int, int]:
+    """This process's mappings of the whole system dictionary file (``sys.dic``, mapped from
+    its start, as MeCab maps it): start address → end address."""
+    return {
+        start: end for start, end, offset, name in _mappings() if name == "sys.dic" and not offset
+    }
+
+
+def mapped_bytes(start: int, end: int) -> memoryview:
+    """The bytes of this process's memory from ``start`` to ``end``, read in place: the
+    caller keeps whatever owns that mapping alive for as long as it keeps the view."""
+    return memoryview((ctypes.c_char * (end - start)).from_address(start)).cast("B")
 
 
 @cache

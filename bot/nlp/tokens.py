@@ -4,9 +4,10 @@ Only what the classifier needs is read from each word: its lemma and a one-lette
 (below). MeCab writes one short line per word that names its dictionary entry (ids, cost,
 surface), which avoids a Python node object per word and MeCab's reading of the word's
 feature string. Each distinct line is analysed once per process, the first time it is seen
-(an unknown word from the line itself, a dictionary word by tagging it alone or with the
-few words around it, or failing that from the whole text's nodes), and then looked up, which
-keeps the cost per word close to the tagger's own.
+(an unknown word from the line itself, a dictionary word from its entry, read where MeCab
+mapped the dictionary; failing that, by tagging the word alone or with the few words around
+it, or from the whole text's nodes), and then looked up, which keeps the cost per word close
+to the tagger's own.
 
 Role codes, one character per token, so that clause scans are plain string operations:
 
@@ -31,7 +32,15 @@ from typing import Final, NamedTuple, TypeVar
 import fugashi
 import unidic_lite
 
-from bot.nlp.dictpages import ENTRIES_FIELD, HEADER, sections
+from bot.nlp.dictpages import (
+    CHARSET_FIELD,
+    ENTRIES_FIELD,
+    FEATURES_SIZE_FIELD,
+    HEADER,
+    mapped_bytes,
+    sections,
+    system_dictionary_mappings,
+)
 from bot.nlp.normalize import DIGITS_AND_MORE
 
 _tagger: fugashi.GenericTagger | None = None
@@ -97,10 +106,13 @@ def tagger() -> fugashi.GenericTagger:
     """The process's tagger, built on first use (loading the dictionary takes ~50 ms)."""
     global _tagger
     if _tagger is None:
+        before = system_dictionary_mappings()
         _tagger = fugashi.GenericTagger(
             f'-d "{unidic_lite.DICDIR}" -r "{unidic_lite.DICDIR}/mecabrc" {_FORMAT}'
         )
         _UNKNOWN_POS.update(unknown_parts_of_speech(Path(unidic_lite.DICDIR) / "unk.dic"))
+        global _SYSTEM
+        _SYSTEM = SystemDictionary.mapped_by(_tagger, before)
     return _tagger
 
 
@@ -131,6 +143,112 @@ def unknown_parts_of_speech(path: Path) -> dict[str, str]:
     except (OSError, ValueError, struct.error, UnicodeDecodeError):
         return {}
     return {prefix: next(iter(kinds)) for prefix, kinds in found.items() if len(kinds) == 1}
+
+
+class SystemDictionary:
+    """The tagger's system dictionary (``sys.dic``), read the way MeCab reads it, to find a
+    token line's entry and its feature string without tagging anything again.
+
+    The dictionary (layout: bot.nlp.dictpages) is read where MeCab mapped it: no second
+    mapping, so no page counts twice in the process's memory, and the trie's pages are the
+    ones every text's tagging keeps warm. A surface is walked through the double-array trie,
+    one UTF-8 byte at a time (a unit is a 32-bit base and a 32-bit check: from base ``b``,
+    byte ``c`` leads to unit ``b + c + 1`` when that unit's check is ``b``); the unit at the
+    end holds ``-value - 1``, where ``value >> 8`` is the first of the surface's entries in
+    the word table and ``value & 0xff`` how many there are. Of those, the one with the line's
+    context id and cost is the line's entry (see _FORMAT).
+    """
+
+    def __init__(
+        self,
+        owner: object,
+        data: memoryview,
+        units: memoryview,
+        words_at: int,
+        features_at: int,
+    ) -> None:
+        # The tagger whose mapping this is: held, so the mapping lives as long as this does.
+        self.owner = owner
+        self.data = data
+        self.units = units
+        self.words_at = words_at
+        self.features_at = features_at
+
+    @staticmethod
+    def mapped_by(tagger: object, before: dict[int, int]) -> SystemDictionary | None:
+        """The dictionary as ``tagger`` mapped it (the one mapping of ``sys.dic`` that is
+        new since ``before``); None when that mapping is not found or is not a UTF-8 MeCab
+        dictionary (new words are then read by tagging them again)."""
+        new = [(s, e) for s, e in system_dictionary_mappings().items() if s not in before]
+        if len(new) != 1:
+            return None
+        start, end = new[0]
+        data = mapped_bytes(start, end)
+        try:
+            header = HEADER.unpack_from(data)
+        except struct.error:
+            return None
+        charset = bytes(header[CHARSET_FIELD]).rstrip(b"\0").lower()
+        words_at, features_at = sections(header)
+        if charset not in (b"utf-8", b"utf8") or features_at + int(
+            header[FEATURES_SIZE_FIELD]
+        ) > len(data):
+            return None
+        units = data[HEADER.size : words_at].cast("i")
+        return SystemDictionary(tagger, data, units, words_at, features_at)
+
+    def features(self, context: int, cost: int, surface: str) -> str | None:
+        """The feature string of a known word's entry (a token line's context id, cost and
+        surface); None when the trie has no such entry, or when entries of the same surface,
+        context id and cost differ in features (homographs: the text's reading tells them
+        apart)."""
+        units = self.units
+        size: int = len(units)
+        base: int = units[0]
+        for byte in surface.encode():
+            at = 2 * (base + byte + 1)
+            if at < 0 or at >= size:
+                return None
+            check: int = units[at + 1]
+            if check != base:
+                return None
+            base = units[at]
+        at = 2 * base
+        if at < 0 or at >= size:
+            return None
+        check = units[at + 1]
+        value: int = -units[at] - 1
+        if check != base or value < 0:
+            return None
+        data = self.data
+        found: str | None = None
+        for index in range(value >> 8, (value >> 8) + (value & 0xFF)):
+            left, _, _, weight, offset, _ = _DIC_ENTRY.unpack_from(
+                data, self.words_at + index * _DIC_ENTRY.size
+            )
+            if left != context or weight != cost:
+                continue
+            feature = _string_in(data, self.features_at + offset)
+            if found is not None and feature != found:
+                return None
+            found = feature
+        return found
+
+
+def _string_in(data: memoryview, start: int) -> str:
+    """The NUL-terminated UTF-8 string at ``start`` of ``data``. A dictionary word's feature
+    string is some 150 bytes: one copy of 512 usually holds it, NUL and all."""
+    size = 512
+    while True:
+        chunk = bytes(data[start : start + size])
+        end = chunk.find(b"\0")
+        if end >= 0 or start + size >= len(data):
+            return chunk[: end if end >= 0 else len(chunk)].decode("utf-8", "replace")
+        size *= 4
+
+
+# The process's system dictionary, opened with the tagger (None where it cannot be read).
+_SYSTEM: SystemDictionary | None = None
 
 
 def _lemma_of(lemma: str) -> str | None:
@@ -186,6 +304,11 @@ def _features(node: fugashi.Node) -> tuple[str, str, str]:
     feature: str = node.feature_raw
     if node.is_unk:
         return feature.partition(",")[0], "", ""
+    return _fields(feature)
+
+
+def _fields(feature: str) -> tuple[str, str, str]:
+    """The part of speech, lemma and conjugated form in a dictionary word's feature string."""
     # Fields with a comma are quoted (the lemma of 「,」); MeCab's own CSV rules are csv's.
     fields = next(csv.reader([feature])) if '"' in feature else feature.split(",", 8)
     return fields[0], fields[7] if len(fields) > 7 else "", fields[5] if len(fields) > 5 else ""
@@ -220,16 +343,23 @@ def _remember(line: str, analysis: Analysis) -> None:
 
 
 def _analyse_word(line: str) -> Analysis | None:
-    """The analysis of a new line from the line alone or from its word tagged alone; None
-    when neither names the same dictionary entry (the text's nodes must tell then)."""
+    """The analysis of a new line from the line alone, its dictionary entry or its word
+    tagged alone; None when none of them names the entry (the text's nodes must tell then)."""
     prefix, _, rest = line.partition(" ")
-    surface = rest.partition(" ")[2]
+    cost, _, surface = rest.partition(" ")
     pos = _UNKNOWN_POS.get(prefix)
     if pos is not None:
         # An unknown word has only its part of speech.
         return _analyse(pos, "", "", surface)
     if not surface or prefix.startswith("U"):
         return None
+    # The line names one entry of the dictionary: its features are read there, a few
+    # microseconds instead of tagging again.
+    if _SYSTEM is not None and prefix.isdigit():
+        feature = _SYSTEM.features(int(prefix), int(cost), surface)
+        if feature is not None:
+            pos, lemma, form = _fields(feature)
+            return _analyse(pos, lemma, form, surface)
     # Tagged alone, a word usually reads as the same entry (the same line: id, cost and
     # surface name the entry); a few dozen characters instead of the whole text again.
     return _analyse_in(surface, line)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import unidic_lite
 
-from bot.nlp import native, tokens
+from bot.nlp import dictpages, native, tokens
 
 # These tests replace module functions to see which path a text takes; the compiled build
 # calls its functions directly, so they run on the plain sources (``make test`` runs tests/nlp
@@ -83,8 +84,86 @@ def test_new_unknown_words_are_read_from_their_lines_as_the_nodes_read_them(
     assert any(line.startswith("U") for line in tokens._ANALYSES)
 
 
+def _entry_features(line: str) -> str | None:
+    context, cost, surface = line.split(" ", 2)
+    assert tokens._SYSTEM is not None
+    return tokens._SYSTEM.features(int(context), int(cost), surface)
+
+
+def test_a_token_lines_dictionary_entry_has_the_features_its_node_has() -> None:
+    tagger = tokens.tagger()
+    corpus = Path(__file__).resolve().parents[2] / "corpus" / "train.jsonl"
+    with corpus.open(encoding="utf-8") as lines:
+        texts = TEXTS + [json.loads(line)["body"] for line in list(lines)[:300]]
+    read = ties = 0
+    for text in texts:
+        nodes = tagger.parseToNodeList(text)
+        lines = tagger.parse(text).split("\n")
+        assert len(nodes) == len(lines)
+        for line, node in zip(lines, nodes, strict=True):
+            if line.startswith("U"):
+                continue
+            found = _entry_features(line)
+            if found is None:
+                ties += 1
+            else:
+                assert found == node.feature_raw, line
+                read += 1
+    assert read > 10_000
+    assert ties < read / 500
+
+
+def test_entries_that_tie_or_do_not_exist_are_not_read_from_the_dictionary() -> None:
+    text = "ラムレーズンのケーキ"
+    (line,) = [line for line in tokens.tagger().parse(text).split("\n") if line.endswith(" ラム")]
+    # Two entries of ラム (lamb and rum) share context id and cost: the line does not say
+    # which, so the dictionary gives neither.
+    assert _entry_features(line) is None
+    context, cost, _ = line.split(" ", 2)
+    assert tokens._SYSTEM is not None
+    assert tokens._SYSTEM.features(int(context), int(cost), "ランドセ") is None
+    assert tokens._SYSTEM.features(int(context), int(cost) + 1, "ランドセル") is None
+    assert _entry_features("5133 5240 注文") is not None
+    # A mapping seen before the tagger was built is not taken for the tagger's.
+    seen = dictpages.system_dictionary_mappings()
+    assert tokens.SystemDictionary.mapped_by(tokens.tagger(), seen) is None
+
+
 @patches_internals
-def test_a_new_dictionary_word_is_read_by_tagging_it_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_dictionary_word_is_read_from_its_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "ランドセルの配送状況を教えてください。"
+    expected, lines = read_with_an_empty_cache(monkeypatch, text)
+    (new,) = [line for line in lines if line.endswith(" ランドセル")]
+    del tokens._ANALYSES[new]
+
+    never_tagged_again(monkeypatch)
+
+    def not_alone(stretch: str, line: str) -> tokens.Analysis | None:
+        raise AssertionError(f"tagged alone: {stretch}")
+
+    monkeypatch.setattr(tokens, "_analyse_in", not_alone)
+    assert tokens.tokenize(text) == expected
+    assert new in tokens._ANALYSES
+
+
+@patches_internals
+def test_a_word_whose_entry_ties_is_read_by_tagging_it_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "ラムレーズンのケーキ"
+    expected, lines = read_with_an_empty_cache(monkeypatch, text)
+    (new,) = [line for line in lines if line.endswith(" ラム")]
+    del tokens._ANALYSES[new]
+    never_tagged_again(monkeypatch)
+    assert tokens.tokenize(text) == expected
+    assert new in tokens._ANALYSES
+
+
+@patches_internals
+def test_without_the_dictionary_a_new_word_is_read_by_tagging_it_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tokens, "_SYSTEM", None)
     text = "ランドセルの配送状況を教えてください。"
     expected, lines = read_with_an_empty_cache(monkeypatch, text)
     # Every line known but the one of ランドセル: it alone is tagged again, not the text.
@@ -102,6 +181,7 @@ def test_a_new_dictionary_word_is_read_by_tagging_it_alone(monkeypatch: pytest.M
 def test_a_new_word_read_otherwise_alone_is_read_from_the_words_around_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(tokens, "_SYSTEM", None)
     text = "商品を受け取りましたが、箱が潰れていました。"
     expected, lines = read_with_an_empty_cache(monkeypatch, text)
     (new,) = [line for line in lines if line.endswith(" 潰れ")]
@@ -118,6 +198,7 @@ def test_a_new_word_read_otherwise_alone_is_read_from_the_words_around_it(
 def test_a_word_not_found_in_its_context_falls_back_on_the_texts_nodes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(tokens, "_SYSTEM", None)
     text = "商品を受け取りましたが、箱が潰れていました。"
     expected, lines = read_with_an_empty_cache(monkeypatch, text)
     for line in set(lines):
