@@ -412,7 +412,7 @@ def _analyse_in_context(
 
 def _analyse_lines(text: str, lines: list[str]) -> list[Analysis]:
     """Analyses of a text whose lines are not all known yet: each new one from its line,
-    its word alone (:func:`_analyse_word`) or the words around it
+    its dictionary entry or its word alone (:func:`_analyse_word`) or the words around it
     (:func:`_analyse_in_context`), else all from the text's nodes."""
     found = []
     # Where the words stand, found as far as a new word's context needs.
