@@ -236,8 +236,9 @@ class SystemDictionary:
 
 
 def _string_in(data: memoryview, start: int) -> str:
-    """The NUL-terminated UTF-8 string at ``start`` of ``data``. A dictionary word's feature
-    string is some 150 bytes: one copy of 512 usually holds it, NUL and all."""
+    """The NUL-terminated UTF-8 string at ``start`` of ``data``. A feature string of
+    unidic-lite is 208 bytes on average and 905 at most: one copy of 512 bytes nearly always
+    holds it, NUL and all."""
     size = 512
     while True:
         chunk = bytes(data[start : start + size])
