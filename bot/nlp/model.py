@@ -33,19 +33,20 @@ class Thresholds:
 
 class Feature:
     """One feature of the model as a mail's scoring reads it: one look-up per feature of the
-    mail finds its packed row (see :class:`ExactSums`) and its place in each column's ranking
-    (see :meth:`IntentModel.contributions`).
+    mail finds its row (``IntentModel.rows``), that row packed (see :class:`ExactSums`) and
+    its place in each column's ranking (see :meth:`IntentModel.contributions`).
     """
 
-    __slots__ = ("name", "packed", "places")
+    __slots__ = ("name", "packed", "places", "row")
 
-    def __init__(self, name: str, packed: int, columns: int) -> None:
+    def __init__(self, name: str, row: tuple[float, ...], packed: int) -> None:
         self.name = name
+        self.row = row
         self.packed = packed
         # Per column: the feature's place among the features with a positive weight there,
         # strongest first; -1 where its weight is not positive (filled by IntentModel._ranks,
         # column by column as evidence first asks for one).
-        self.places = [-1] * columns
+        self.places = [-1] * len(row)
 
 
 class Scores:
@@ -56,20 +57,13 @@ class Scores:
     compiled). Treat it as read-only.
     """
 
-    __slots__ = ("_rows_by_name", "angry", "features", "probabilities")
+    __slots__ = ("angry", "features", "probabilities")
 
-    def __init__(
-        self,
-        probabilities: list[float],
-        angry: float,
-        features: list[Feature],
-        rows_by_name: dict[str, tuple[float, ...]],
-    ) -> None:
+    def __init__(self, probabilities: list[float], angry: float, features: list[Feature]) -> None:
         self.probabilities = probabilities
         self.angry = angry
         # The mail's features that the models know.
         self.features = features
-        self._rows_by_name = rows_by_name
 
     @property
     def known(self) -> list[str]:
@@ -78,9 +72,8 @@ class Scores:
 
     @property
     def rows(self) -> list[tuple[float, ...]]:
-        """For each of ``known``, its row of ``IntentModel.rows`` (looked up when asked for:
-        the classifier itself needs only the names)."""
-        return [self._rows_by_name[feature.name] for feature in self.features]
+        """For each of ``known``, its row of ``IntentModel.rows``."""
+        return [feature.row for feature in self.features]
 
     def __repr__(self) -> str:
         return f"Scores(probabilities={self.probabilities!r}, angry={self.angry!r})"
@@ -124,9 +117,8 @@ class IntentModel:
             object.__setattr__(self, "sums", ExactSums.pack(self.rows, len(self.intents) + 1))
         if not self.features:
             packed = self.sums.packed if self.sums is not None else {}
-            columns = len(self.intents) + 1
-            for name in self.rows:
-                self.features[name] = Feature(name, packed.get(name, 0), columns)
+            for name, row in self.rows.items():
+                self.features[name] = Feature(name, row, packed.get(name, 0))
 
     def score(self, names: AbstractSet[str]) -> Scores:
         """Both models' verdicts on a feature set."""
@@ -147,7 +139,7 @@ class IntentModel:
             totals = sums.unpack(packed, len(known))
         else:
             # zip(*rows) transposes in C: one sum per column instead of a loop per weight.
-            rows = [self.rows[feature.name] for feature in known]
+            rows = [feature.row for feature in known]
             totals = list(map(math.fsum, zip(*rows, strict=True)))
         angry = totals.pop()
         logits = [b + t for b, t in zip(self.bias, totals, strict=True)]
@@ -155,7 +147,6 @@ class IntentModel:
             softmax(logits, self.temperature),
             _sigmoid(self.angry_bias + angry),
             known,
-            self.rows,
         )
 
     def logits(self, names: AbstractSet[str]) -> list[float]:
