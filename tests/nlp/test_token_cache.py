@@ -43,6 +43,17 @@ def read_with_an_empty_cache(
     return tokens.tokenize(text), tokens.tagger().parse(text).split("\n")
 
 
+def read_with_one_line_new(
+    monkeypatch: pytest.MonkeyPatch, text: str, surface: str
+) -> tuple[tokens.TokenizedText, str]:
+    """How ``text`` reads with every line new, and the line of the word ``surface``, which
+    is then the one line of the text not in the cache."""
+    expected, lines = read_with_an_empty_cache(monkeypatch, text)
+    (line,) = [line for line in lines if line.endswith(f" {surface}")]
+    del tokens._ANALYSES[line]
+    return expected, line
+
+
 def test_a_full_cache_forgets_its_oldest_lines_and_reads_texts_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -132,9 +143,7 @@ def test_entries_that_tie_or_do_not_exist_are_not_read_from_the_dictionary() -> 
 @patches_internals
 def test_a_new_dictionary_word_is_read_from_its_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "ランドセルの配送状況を教えてください。"
-    expected, lines = read_with_an_empty_cache(monkeypatch, text)
-    (new,) = [line for line in lines if line.endswith(" ランドセル")]
-    del tokens._ANALYSES[new]
+    expected, new = read_with_one_line_new(monkeypatch, text, "ランドセル")
 
     never_tagged_again(monkeypatch)
 
@@ -151,9 +160,7 @@ def test_a_word_whose_entry_ties_is_read_by_tagging_it_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = "ラムレーズンのケーキ"
-    expected, lines = read_with_an_empty_cache(monkeypatch, text)
-    (new,) = [line for line in lines if line.endswith(" ラム")]
-    del tokens._ANALYSES[new]
+    expected, new = read_with_one_line_new(monkeypatch, text, "ラム")
     never_tagged_again(monkeypatch)
     assert tokens.tokenize(text) == expected
     assert new in tokens._ANALYSES
@@ -165,10 +172,8 @@ def test_without_the_dictionary_a_new_word_is_read_by_tagging_it_alone(
 ) -> None:
     monkeypatch.setattr(tokens, "_SYSTEM", None)
     text = "ランドセルの配送状況を教えてください。"
-    expected, lines = read_with_an_empty_cache(monkeypatch, text)
     # Every line known but the one of ランドセル: it alone is tagged again, not the text.
-    (new,) = [line for line in lines if line.endswith(" ランドセル")]
-    del tokens._ANALYSES[new]
+    expected, new = read_with_one_line_new(monkeypatch, text, "ランドセル")
 
     never_tagged_again(monkeypatch)
     assert tokens.tokenize(text) == expected
@@ -183,11 +188,9 @@ def test_a_new_word_read_otherwise_alone_is_read_from_the_words_around_it(
 ) -> None:
     monkeypatch.setattr(tokens, "_SYSTEM", None)
     text = "商品を受け取りましたが、箱が潰れていました。"
-    expected, lines = read_with_an_empty_cache(monkeypatch, text)
-    (new,) = [line for line in lines if line.endswith(" 潰れ")]
+    expected, new = read_with_one_line_new(monkeypatch, text, "潰れ")
     # Alone, 潰れ is another entry (a noun): its line does not come back.
     assert tokens._analyse_word(new) is None
-    del tokens._ANALYSES[new]
 
     never_tagged_again(monkeypatch)
     assert tokens.tokenize(text) == expected
