@@ -57,6 +57,11 @@ _DONE_AFTER_ENDINGS: Final = re.compile(r"H{1,4}P")
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
 _THANKS_WORDS: Final = frozenset({"有り難う", "有り難い", "感謝", "助かる", "御礼", "礼", "嬉しい"})
+# Lemmas after a request word that make it no request: reported speech (とのこと), and the
+# causative before it with ます after it (させていただきます, a humble statement).
+_REPORTED: Final = ("と", "の", "事")
+_HUMBLE: Final = ("せる", "て")
+_POLITE_END: Final = ("ます",)
 _EN_REQUEST: Final = frozenset(
     {"please", "pls", "could", "can", "would", "kindly", "wondering", "wonder", "when", "where",
      "how", "what", "whether", "why"}
@@ -285,6 +290,14 @@ def _japanese_features(found: Tokens, names: set[str], asks_too: bool = True) ->
         asks = not (
             any(w in _CLOSING_WORDS for w in lemmas[max(0, position - 3) : position])
             or "P" in codes[after : after + 3]
+            # 「郵送いただけるとのこと、承知しました」: what the shop said it would do.
+            or lemmas[after : after + 3] == _REPORTED
+            # 「使用させていただきます。」: the buyer's own humble statement, not a request.
+            or (
+                lemmas[max(0, position - 2) : position] == _HUMBLE
+                and lemmas[after : after + 1] == _POLITE_END
+                and codes[after + 1 : after + 2] in ("", "E")
+            )
             # 「預かってくれていました」: endings only, then the past.
             or _DONE_AFTER_ENDINGS.match(codes, after) is not None
             or (not conditional and any(w in _THANKS_WORDS for w in lemmas[after : after + 5]))

@@ -63,6 +63,25 @@ def test_requests_outside_closing_formulas(body: str, asks: bool) -> None:
     assert features(body).asks is asks
 
 
+@pytest.mark.parametrize(
+    ("body", "asks"),
+    [
+        # What the shop said it would do, acknowledged: nothing asked.
+        ("請求書は月末に郵送いただけるとのこと、承知いたしました。", False),
+        ("郵送いただけると助かります。", True),
+        # The buyer's humble statement of what they will do.
+        ("経理処理に使用させていただきます。", False),
+        ("社内で検討のうえ、改めてご連絡させていただきます。", False),
+        # The same form asked, or wished for, is a request.
+        ("返品させていただけますか", True),
+        ("返品させていただきたいです。", True),
+        ("ご確認いただきますようお願いいたします。", True),
+    ],
+)
+def test_reported_speech_and_humble_statements_ask_nothing(body: str, asks: bool) -> None:
+    assert features(body).asks is asks
+
+
 def test_kana_spellings_are_read_as_the_words_they_spell() -> None:
     assert "c:return" in features("へんぴんしたいです").names
     assert "c:invoice" in features("ﾘｮｳｼｭｳｼｮほしいです").names
