@@ -57,15 +57,6 @@ def test_half_width_kana_question() -> None:
         ("領収書を発行していただけますか", True),
         ("いつ届きますか", True),
         ("届きました", False),
-    ],
-)
-def test_requests_outside_closing_formulas(body: str, asks: bool) -> None:
-    assert features(body).asks is asks
-
-
-@pytest.mark.parametrize(
-    ("body", "asks"),
-    [
         # What the shop said it would do, acknowledged: nothing asked.
         ("請求書は月末に郵送いただけるとのこと、承知いたしました。", False),
         ("郵送いただけると助かります。", True),
@@ -78,7 +69,9 @@ def test_requests_outside_closing_formulas(body: str, asks: bool) -> None:
         ("ご確認いただきますようお願いいたします。", True),
     ],
 )
-def test_reported_speech_and_humble_statements_ask_nothing(body: str, asks: bool) -> None:
+def test_requests_outside_closing_formulas_reported_speech_and_humble_statements(
+    body: str, asks: bool
+) -> None:
     assert features(body).asks is asks
 
 
