@@ -210,6 +210,14 @@ CUES: Final[tuple[Cue, ...]] = (
         "海外 + 発送出来る; 海外 + 送る + 出来る; 海外発送 + p:出来る|Q; 送料 + 幾ら; 送料 + 何円; "
         "do you ship to; ship internationally; international shipping; ship overseas; shipping cost",
     ),
+    # Before buying: by when to order for a date (「何日までに注文すれば間に合いますか」). Only
+    # the conditional counts: 「注文したのに」 is an order already placed.
+    _c(
+        "order_by",
+        "product_question",
+        "注文すれば; 購入すれば; 頼めば; 注文しておけば; when should i order; need to order by; "
+        "order by when; if i order today; if i order now",
+    ),
     _c("restock", "product_question", "再入荷; 再販; 再生産; back in stock; restock; restocked"),
     _c("bulk", "product_question", "まとめ買い; 大量; 法人; 個以上; bulk; wholesale price"),
     # -- invoice

@@ -53,7 +53,9 @@ CHAR_GRAMS = False
 _GRIEVANCE_KINDS: Final = frozenset({"angry_mild", "waiting"})
 # The polite sentence endings (lemmas as the tagger gives them).
 _POLITE_ENDINGS: Final = frozenset({"x:です", "x:ます", "x:御座る"})
-_DONE_AFTER_ENDINGS: Final = re.compile(r"H{1,4}P")
+_DONE_AFTER_ENDINGS: Final = re.compile(r"[HL]{1,4}P")
+# What quotes a question before it: 「どこ？って」「届くのか？と」.
+_QUOTATIVES: Final = frozenset({"って", "と"})
 # Requests inside closing formulas (よろしくお願いします) ask for nothing.
 _CLOSING_WORDS: Final = frozenset({"宜しく", "宜しい", "何とぞ", "引き続き", "今後"})
 _THANKS_WORDS: Final = frozenset({"有り難う", "有り難い", "感謝", "助かる", "御礼", "礼", "嬉しい"})
@@ -274,12 +276,19 @@ def _japanese_features(found: Tokens, names: set[str], asks_too: bool = True) ->
     _denials(lemmas, codes, names)
     if not asks_too:
         return False
-    asks = "q" in codes or ("Q" in codes and _QUESTION.search(codes) is not None)
-    if asks:
-        # More than one question: a second match after the first (findall's count, no list).
-        first = _QUESTIONS.search(codes)
-        if first is not None and _QUESTIONS.search(codes, first.end()) is not None:
-            names.add("f:questions>1")
+    asks = False
+    if "q" in codes or "Q" in codes:
+        questions = 0
+        for found_question in _QUESTIONS.finditer(codes):
+            end = found_question.end()
+            # A quoted question asks nothing (「追跡番号どこ？って聞こうとしていました」).
+            if end < len(codes) and lemmas[end] in _QUOTATIVES:
+                continue
+            questions += 1
+            if questions > 1:
+                names.add("f:questions>1")
+                break
+        asks = questions > 0
     position = codes.find("R")
     while position >= 0 and not asks:
         # Not a request: a closing (よろしくお願いします), something already done
@@ -298,7 +307,7 @@ def _japanese_features(found: Tokens, names: set[str], asks_too: bool = True) ->
                 and lemmas[after : after + 1] == _POLITE_END
                 and codes[after + 1 : after + 2] in ("", "E")
             )
-            # 「預かってくれていました」: endings only, then the past.
+            # 「預かってくれていました」「先日お願いしておりました」: endings only, then the past.
             or _DONE_AFTER_ENDINGS.match(codes, after) is not None
             or (not conditional and any(w in _THANKS_WORDS for w in lemmas[after : after + 5]))
         )
@@ -439,6 +448,10 @@ def extract(subject: str, body: str) -> MailFeatures:
         # training mails with one kind of displeasure cue, 53 % of the polite ones are angry
         # and 80 % of the plain ones (3 % and 17 % with none).
         names.add("f:plain")
+    if "??" in body or "!!" in body or "?!" in body or "!?" in body:
+        # 「いつ届くの？？」「Seriously?? When??」: of the training mails with doubled marks 43 %
+        # are angry (12 % of all).
+        names.add("f:marks")
     names.add(f"f:lang={language}")
     length = len(body)
     names.add("f:len<40" if length < 40 else ("f:len<200" if length < 200 else "f:len>=200"))

@@ -67,6 +67,14 @@ def test_half_width_kana_question() -> None:
         ("返品させていただけますか", True),
         ("返品させていただきたいです。", True),
         ("ご確認いただきますようお願いいたします。", True),
+        # A request made earlier, told in the past: nothing asked now.
+        ("先日お願いしておりました領収書、本日拝受いたしました。", False),
+        ("発送をお願いしましたが、まだですか", True),
+        # A question quoted, not asked.
+        ("追跡番号どこ？って問い合わせようとしてたんですが、書いてありました。", False),
+        ("届かないのかと心配しましたが、無事に届きました。", False),
+        ("届くのか？と思っていましたが、今朝届きました。いつもありがとう。", False),
+        ("届きますか？と心配でしたが、届きました。次はいつ発送ですか？", True),
     ],
 )
 def test_requests_outside_closing_formulas_reported_speech_and_humble_statements(
@@ -234,3 +242,33 @@ def test_a_cue_that_says_its_own_negation_is_not_turned_around() -> None:
 def test_english_negation_reaches_four_words() -> None:
     found = features("The tracking page does not show it as delivered.")
     assert "p:delivered|NEG" in found.names
+
+
+@pytest.mark.parametrize(
+    ("body", "before_buying"),
+    [
+        ("母の日に届けたいのですが、何日までに注文すれば間に合いますか？", True),
+        ("今週中に頼めば、土曜日に届きますか", True),
+        ("If I order today, will it arrive by Friday?", True),
+        # An order already placed asks about its parcel.
+        ("12月20日に注文しましたが、28日までに間に合いますか", False),
+        ("注文したのにまだ届きません", False),
+    ],
+)
+def test_by_when_to_order_is_asked_before_buying(body: str, before_buying: bool) -> None:
+    assert ("c:order_by" in features(body).names) is before_buying
+
+
+@pytest.mark.parametrize(
+    ("body", "doubled"),
+    [
+        ("いつ届くの？？", True),
+        ("Seriously?? When??", True),
+        ("ありがとうございました！！", True),
+        ("まだですか？！", True),
+        ("いつ届きますか？", False),
+        ("届きました！ありがとう！", False),
+    ],
+)
+def test_doubled_question_and_exclamation_marks(body: str, doubled: bool) -> None:
+    assert ("f:marks" in features(body).names) is doubled
