@@ -83,7 +83,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "delivered_status",
         "not_received",
         "配達完了; 配達済み; 配達 + 済み; お届け済み; 投函; 置き配; p:配達|PAST; 配達 + 完了; "
-        "受け取り済み; delivered; marked as delivered; says delivered; shows delivered; 配達完了 + p:届く|NEG; 完了 + 届く; ポスト + 投函; 宅配ボックス; 通知 + 来る; says delivered; marked delivered; shows as delivered; marked as delivered; left at",
+        "受け取り済み; 管理人; 管理室; 管理人室; delivered; marked as delivered; says delivered; shows delivered; 配達完了 + p:届く|NEG; 完了 + 届く; ポスト + 投函; 宅配ボックス; 通知 + 来る; says delivered; marked delivered; shows as delivered; marked as delivered; left at",
     ),
     _c(
         "lost",
@@ -215,8 +215,9 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "order_by",
         "product_question",
-        "注文すれば; 購入すれば; 頼めば; 注文しておけば; when should i order; need to order by; "
-        "order by when; if i order today; if i order now",
+        "注文すれば; 購入すれば; 頼めば; 注文しておけば; 何日までに注文; いつまでに注文; "
+        "何日までに購入; いつまでに購入; 注文は何日までに; 注文はいつまでに; when should i order; "
+        "need to order by; order by when; if i order today; if i order now",
     ),
     _c("restock", "product_question", "再入荷; 再販; 再生産; back in stock; restock; restocked"),
     _c("bulk", "product_question", "まとめ買い; 大量; 法人; 個以上; bulk; wholesale price"),
