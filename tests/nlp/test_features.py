@@ -245,38 +245,30 @@ def test_english_negation_reaches_four_words() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "before_buying"),
+    ("name", "body", "present"),
     [
-        ("母の日に届けたいのですが、何日までに注文すれば間に合いますか？", True),
-        ("今週中に頼めば、土曜日に届きますか", True),
-        ("注文は何日までにすれば間に合いますか？", True),
-        ("If I order today, will it arrive by Friday?", True),
-        # An order already placed asks about its parcel.
-        ("12月20日に注文しましたが、28日までに間に合いますか", False),
-        ("注文したのにまだ届きません", False),
+        # By when to order, asked before buying; an order already placed asks about its parcel.
+        ("c:order_by", "母の日に届けたいのですが、何日までに注文すれば間に合いますか？", True),
+        ("c:order_by", "今週中に頼めば、土曜日に届きますか", True),
+        ("c:order_by", "注文は何日までにすれば間に合いますか？", True),
+        ("c:order_by", "If I order today, will it arrive by Friday?", True),
+        ("c:order_by", "12月20日に注文しましたが、28日までに間に合いますか", False),
+        ("c:order_by", "注文したのにまだ届きません", False),
+        # Doubled question and exclamation marks.
+        ("f:marks", "いつ届くの？？", True),
+        ("f:marks", "Seriously?? When??", True),
+        ("f:marks", "ありがとうございました！！", True),
+        ("f:marks", "まだですか？！", True),
+        ("f:marks", "いつ届きますか？", False),
+        ("f:marks", "届きました！ありがとう！", False),
+        # 「管理人預かり」 is how carriers record a parcel handed to the building's manager: the
+        # buyer who cannot find it there has a parcel marked delivered, not one on its way.
+        (
+            "c:delivered_status",
+            "追跡では「管理人様へお渡し」となっていますが、管理室にはないそうです。",
+            True,
+        ),
     ],
 )
-def test_by_when_to_order_is_asked_before_buying(body: str, before_buying: bool) -> None:
-    assert ("c:order_by" in features(body).names) is before_buying
-
-
-@pytest.mark.parametrize(
-    ("body", "doubled"),
-    [
-        ("いつ届くの？？", True),
-        ("Seriously?? When??", True),
-        ("ありがとうございました！！", True),
-        ("まだですか？！", True),
-        ("いつ届きますか？", False),
-        ("届きました！ありがとう！", False),
-    ],
-)
-def test_doubled_question_and_exclamation_marks(body: str, doubled: bool) -> None:
-    assert ("f:marks" in features(body).names) is doubled
-
-
-def test_a_parcel_left_with_the_building_manager_counts_as_delivered() -> None:
-    # 「管理人預かり」 is how carriers record a parcel handed to the building's manager: the
-    # buyer who cannot find it there has a parcel marked delivered, not one on its way.
-    found = features("追跡では「管理人様へお渡し」となっていますが、管理室にはないそうです。")
-    assert "c:delivered_status" in found.names
+def test_features_of_a_form_of_mail(name: str, body: str, present: bool) -> None:
+    assert (name in features(body).names) is present
