@@ -20,7 +20,7 @@ from bot.intents import AUTO_INTENTS
 from bot.nlp.cleanup import buyer_text
 from bot.nlp.contract import contract_line
 from bot.nlp.dates import mentioned_dates
-from bot.nlp.entities import order_ids, tracking_numbers
+from bot.nlp.entities import blank, order_ids, tracking_numbers
 from bot.nlp.features import MailFeatures, extract
 from bot.nlp.model import IntentModel, Scores, load_model
 from bot.nlp.normalize import DIGITS_AND_MORE, normalize
@@ -143,6 +143,18 @@ _SHOP_WORDS: Final = frozenset(
         "納期",
         "ordered",
         "delivered",
+        # Carriers and parcel words buyers use for 荷物 (「ヤマトで置き配って出てるけど」「搬入日」),
+        # and a receipt's parts (宛名, 但し書き, 明細, the invoice registration number, 経費).
+        "ヤマト",
+        "佐川",
+        "ユウ_パック",
+        "置く_配",
+        "搬入",
+        "宛て名",
+        "但し書き",
+        "明細",
+        "登録_番号",
+        "経費",
     )
 )
 # Polite endings and request helpers: a mail's register even when its text is in katakana.
@@ -186,10 +198,19 @@ def prepare(subject: str, text: str) -> PreparedMail:
     digits = _THREE_DIGITS.search(combined) is not None
     ids: list[str] = []
     tracking: list[TrackingNumber] = []
+    read_subject, read_body = norm_subject, body
     if digits:
         ids, spans = order_ids(combined)
         tracking = tracking_numbers(combined, spans)
-    features = extract(norm_subject, body)
+        if spans:
+            # The models read the mail with its order IDs blanked out: the tagger reads a word
+            # next to digits as a numeral (「…5607493いつ発送ですか」: いつ as 五, five), and the
+            # digits themselves say nothing an "f:order_id" does not (a subject that names an
+            # order is then also the same subject as the next buyer's).
+            blanked = blank(combined, spans)
+            cut = len(norm_subject)
+            read_subject, read_body = blanked[:cut].strip(), blanked[cut + 1 :]
+    features = extract(read_subject, read_body)
     if ids:
         features.names.add("f:order_id")
     if tracking:

@@ -58,7 +58,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "shipping_status",
         "いつ + p:届く|Q; いつ + 届く; いつ + 到着; いつ + 発送; いつ + 出荷; いつ頃; いつ + 着く; "
         "p:届く|Q; p:着く|Q; p:到着|Q; まだですか; 到着予定; お届け予定; 届く予定; 目処; 目途; when will; when can i; how long; expected delivery; 今週中 + 届く; いつ + 来る; 間に合う; いつまで; 今 + 何処; 何処 + 荷物; 荷物 + 何処; when + arrive; when + ship; arrive by; get here; 何日 + 届く; 何日 + 到着; 何日 + 発送; 目安; 届く + 感じ; 発送 + いつ; "
-        "w:何_日 + 着く; w:何_日 + 届く; w:何_日 + 発送; w:何_日 + w:届ける; 配達日 + 何日; 納期; w:届け + w:予定; w:今_何の + w:辺り; w:今_何の + w:辺; when + come; what day; arrive before; will it arrive; it'll arrive; when it will; how many days; w:届く_日; 届け + 予定日",
+        "w:何_日 + 着く; w:何_日 + 届く; w:何_日 + 発送; w:何_日 + w:届ける; 配達日 + 何日; 納期; w:届け + w:予定; w:今_何の + w:辺り; w:今_何の + w:辺; when + come; what day; arrive before; will it arrive; it'll arrive; when it will; how many days; w:届く_日; 届け + 予定日; いつ + 送る",
     ),
     _c(
         "shipping_state",
@@ -66,7 +66,11 @@ CUES: Final[tuple[Cue, ...]] = (
         "発送状況; 配送状況; 配達状況; 発送予定; 出荷予定; 発送済み; p:発送|Q; p:出荷|Q; 発送 + まだ; "
         "p:発送|NEG; p:出荷|NEG; 配送状態; 発送日; shipping status; been shipped; has it shipped; "
         "where is; where's; shipped yet; p:shipped|NEG; ステータス + まま; 準備中; 出荷準備中; 発送準備中; 運送会社; 配送業者; 宅配業者; which carrier; 運送 + 会社; 到着日; 配送予定; 発送連絡; 発送通知; 出荷日; 遅延; 遅れる; 追跡 + 更新; 配達員; ヤマト; 佐川; ゆうパック; order status; status of my order; any update; estimated delivery; eta; delayed; delay; in transit; "
-        "発送時期; 出荷時期; 発送前; 出荷前; 納品日; 納品予定; 配達予定; 配達予定日; お届け日; 配送日; dispatch date; expected dispatch",
+        "発送時期; 出荷時期; 発送前; 出荷前; 納品日; 納品予定; 配達予定; 配達予定日; お届け日; 配送日; dispatch date; expected dispatch; "
+        # Asked in a noun sentence (「今日発送ですか」「発送はお済みでしょうか」「発送のご予定」)
+        # and in English as buyers type it ("did u ship it yet", "is it on its way").
+        "発送です + f:ask; 発送 + 済む; 発送 + 予定; 出荷 + 予定; did + ship; ship + yet; on its way; on the way; any news; "
+        "sent out; gone out; go out; left japan",
     ),
     _c(
         "tracking",

@@ -91,7 +91,7 @@ def order_ids(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return list(dict.fromkeys(found[i] for i in order)), [spans[i] for i in order]
 
 
-def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+def blank(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with ``spans`` replaced by spaces, keeping every other offset."""
     # Slices and a join per span: a list of the text's characters would cost one object each.
     for start, end in spans:
@@ -147,7 +147,7 @@ def tracking_numbers(text: str, skip: list[tuple[int, int]] | None = None) -> li
     """
     if not _THREE_DIGITS.search(text):
         return []
-    text = _blank(text, skip or [])
+    text = blank(text, skip or [])
     found: list[tuple[int, TrackingNumber]] = []
     taken: list[tuple[int, int]] = []
     s10: Iterable[re.Match[str]] = _S10_TEXT.finditer(text) if _S10_DIGITS.search(text) else ()
@@ -172,7 +172,7 @@ def tracking_numbers(text: str, skip: list[tuple[int, int]] | None = None) -> li
                 (m.start(), TrackingNumber(carrier, number, check_digit_ok(carrier, number)))
             )
             taken.append(m.span())
-    text = _blank(text, taken)
+    text = blank(text, taken)
     for m in _DIGIT_RUN.finditer(text):
         tracking = _digits_tracking(text, m)
         if tracking is not None:

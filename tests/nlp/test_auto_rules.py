@@ -74,6 +74,39 @@ def test_the_subject_can_supply_the_shop_words(subject: str, held: bool) -> None
     assert ("no-shop-words" in blockers) is held
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ヤマトで置き配って出てるけど、まだ置かれてない。今日中？",
+        "搬入日の目処はいつ頃になりますか。",
+        "但し書きは「お品代」でお願いできますか。",
+        "宛名を会社名にしてもらえますか？",
+    ],
+)
+def test_carriers_and_receipt_parts_are_shop_words(body: str) -> None:
+    mail = prepare("", body)
+    blockers = _auto_blockers("shipping_status", [], {"shipping_status"}, mail, {"thanks": 0.0})
+    assert "no-shop-words" not in blockers
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("", "249-0038177-5607493いつ発送ですか"),
+        ("注文番号249-0038177-5607493について", "いつ発送ですか"),
+    ],
+)
+def test_the_models_read_the_mail_without_its_order_ids(subject: str, body: str) -> None:
+    # Read next to the digits, 「いつ」 is the numeral 五 (five) to the tagger; blanked out,
+    # it is the question word, and the order ID is still found.
+    mail = prepare(subject, body)
+    assert mail.order_ids == ["249-0038177-5607493"]
+    assert "c:when_arrive" in mail.features.names
+    assert "w:五" not in mail.features.names
+    names = mail.features.names | mail.features.subject_names
+    assert not any(name.startswith("w:") and name[2:].isdigit() for name in names)
+
+
 def test_a_negated_request_is_no_request() -> None:
     result = understand("", "注文はキャンセルしないでください。届く日だけ教えてください。")
     assert result.intent != "cancel"

@@ -213,7 +213,7 @@ def test_word_and_blanking_shortcuts_say_what_their_plain_forms_say() -> None:
         chars = list(text)
         for start, end in spans:
             chars[start:end] = " " * (end - start)
-        assert entities._blank(text, spans) == "".join(chars), (text, spans)
+        assert entities.blank(text, spans) == "".join(chars), (text, spans)
 
 
 def test_line_start_searches_find_the_first_match_of_their_patterns() -> None:

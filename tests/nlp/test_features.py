@@ -261,6 +261,14 @@ def test_english_negation_reaches_four_words() -> None:
         ("f:marks", "まだですか？！", True),
         ("f:marks", "いつ届きますか？", False),
         ("f:marks", "届きました！ありがとう！", False),
+        # Has it shipped, asked in a noun sentence or as buyers type it in English; a shop's
+        # own 「本日発送です」 asks nothing.
+        ("c:shipping_state", "今日発送ですか？", True),
+        ("c:shipping_state", "発送はお済みでしょうか。", True),
+        ("c:shipping_state", "did u ship it yet?", True),
+        ("c:shipping_state", "Hey, any news on my order?", True),
+        ("c:shipping_state", "本日発送です。よろしくお願いします。", False),
+        ("c:when_arrive", "いつ送りますか？", True),
         # 「管理人預かり」 is how carriers record a parcel handed to the building's manager: the
         # buyer who cannot find it there has a parcel marked delivered, not one on its way.
         (
