@@ -45,7 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# Every writer's file: 14,416 different mails, so 20,000 repeat only part of them (two files
+# Every writer's file: 15,628 different mails, so 20,000 repeat only part of them (two files
 # cycled ten times let the classifier's caches of token lines and subjects see each mail's
 # words again and again, which a desk's stream does not).
 CORPUS = sorted((ROOT / "corpus").glob("train*.jsonl"))

@@ -54,7 +54,7 @@ def test_impatient_or_accusing_mail_is_not_answered_automatically(body: str) -> 
     [
         ("", "ﾘｮｳｼｭｳｼｮ ｦ ﾊｯｺｳ ｼﾃｸﾀﾞｻｲ。ｱﾃﾅ ﾊ ｻﾝﾌﾟﾙ ﾃﾞｽ。", "invoice"),
         ("", "ﾁｭｳﾓﾝｼﾀﾓﾉ ｲﾂﾄﾄﾞｸﾉﾃﾞｼｮｳｶ", "shipping_status"),
-        ("配送", "今どこですか？", "shipping_status"),
+        ("", "今日発送ですか？", "shipping_status"),
         ("", "キャンセルではありません。いつ届くか知りたいだけです。", "shipping_status"),
     ],
 )
@@ -68,7 +68,7 @@ def test_plain_questions_are_answered_automatically(subject: str, body: str, int
 def test_the_subject_can_supply_the_shop_words(subject: str, held: bool) -> None:
     # 「今どこですか？」 alone could be about anything; under the subject 「配送」 it is about a
     # parcel. Asked of the rule itself: whether the mail is answered automatically also takes
-    # the model's confidence (0.75 with the committed model, its threshold 0.72).
+    # the model's confidence (0.70 with the committed model, below its threshold 0.86).
     mail = prepare(subject, "今どこですか？")
     blockers = _auto_blockers("shipping_status", [], {"shipping_status"}, mail, {"thanks": 0.0})
     assert ("no-shop-words" in blockers) is held
