@@ -201,15 +201,16 @@ def prepare(subject: str, text: str) -> PreparedMail:
     read_subject, read_body = norm_subject, body
     if digits:
         ids, spans = order_ids(combined)
-        tracking = tracking_numbers(combined, spans)
         if spans:
             # The models read the mail with its order IDs blanked out: the tagger reads a word
             # next to digits as a numeral (「…5607493いつ発送ですか」: いつ as 五, five), and the
             # digits themselves say nothing an "f:order_id" does not (a subject that names an
-            # order is then also the same subject as the next buyer's).
-            blanked = blank(combined, spans)
+            # order is then also the same subject as the next buyer's). Tracking numbers are
+            # read from the same blanked text, as tracking_numbers would blank it itself.
+            combined = blank(combined, spans)
             cut = len(norm_subject)
-            read_subject, read_body = blanked[:cut].strip(), blanked[cut + 1 :]
+            read_subject, read_body = combined[:cut].strip(), combined[cut + 1 :]
+        tracking = tracking_numbers(combined)
     features = extract(read_subject, read_body)
     if ids:
         features.names.add("f:order_id")
