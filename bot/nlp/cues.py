@@ -19,6 +19,7 @@ Matching is set look-ups on features the tokeniser produced anyway: no extra pas
 from __future__ import annotations
 
 import itertools
+import sys
 from typing import Final, NamedTuple
 
 from bot.nlp.tokens import tokenize, tokenize_english
@@ -457,7 +458,10 @@ def cue_table() -> CueTable:
 
 def _trigger_features(trigger: str) -> frozenset[str]:
     """Every feature a trigger needs (its ``+``-joined parts together)."""
-    return frozenset().union(*(_phrase_features(p.strip()) for p in trigger.split(" + ")))
+    # Interned, as the mail's own names are (see tokens._analyse): a set or dict lookup of a
+    # name that is the same object needs no comparison of characters.
+    found = frozenset().union(*(_phrase_features(p.strip()) for p in trigger.split(" + ")))
+    return frozenset([sys.intern(name) for name in found])
 
 
 def _build_cue_table() -> CueTable:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 from typing import Final
 
+from bot.nlp.cues import CUES, Cue, cue_table
 from bot.nlp.cues import EN_NEGATORS as _EN_NEGATORS
-from bot.nlp.cues import Cue, cue_table
 from bot.nlp.cues import hits as cue_hits
 from bot.nlp.respell import respell, unkatakana
 from bot.nlp.tokens import Tokens, english_tokens, is_dictionary_word, remember_bounded, tokens
@@ -196,6 +197,8 @@ _MAX_NAMED: Final = 20_000
 def _named(table: dict[str, dict[str, str]], kind: str, first: str, second: str, name: str) -> str:
     """Keep ``name`` for (``first``, ``second``) while the table has room; return it."""
     if _NAMED_SIZES[kind] < _MAX_NAMED:
+        # Interned, like the cue table's names: kept names then match them by identity.
+        name = sys.intern(name)
         table.setdefault(first, {})[second] = name
         _NAMED_SIZES[kind] += 1
     return name
@@ -404,6 +407,12 @@ def _subject_analysis(subject: str) -> SubjectAnalysis:
     return found
 
 
+# Each cue's feature names, found and negated, made once (and interned, see _named).
+_CUE_NAMES: Final = {
+    cue.name: (sys.intern(f"c:{cue.name}"), sys.intern(f"c:{cue.name}|NEG")) for cue in CUES
+}
+
+
 def extract(subject: str, body: str) -> MailFeatures:
     """Features of a mail from its normalised subject and normalised new text."""
     has_body = bool(body.strip())
@@ -421,9 +430,9 @@ def extract(subject: str, body: str) -> MailFeatures:
         features.cues[name] = (cue, phrase)
         if negated:
             features.negated.add(name)
-            names.add(f"c:{name}|NEG")
+            names.add(_CUE_NAMES[name][1])
         else:
-            names.add(f"c:{name}")
+            names.add(_CUE_NAMES[name][0])
             if cue.intent in _GRIEVANCE_KINDS:
                 grievances += 1
     if grievances:
