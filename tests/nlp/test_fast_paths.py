@@ -65,6 +65,21 @@ def test_contributions_are_the_strongest_positive_weights_in_weight_then_name_or
             assert model.contributions(scores, intent, 5) == [n for _, n in pairs[:5]]
 
 
+def test_names_score_alike_whether_or_not_they_are_the_models_own_string_objects() -> None:
+    # The model's names are interned and a mail's usually are the same objects; a name built
+    # anew (an English word, a name past the caches' caps) must score all the same.
+    model = load_model()
+    rng = random.Random(7)
+    names = sorted(model.rows)
+    for _ in range(50):
+        chosen = [*rng.sample(names, 40), "w:no-such-feature"]
+        copies = {("." + name)[1:] for name in chosen}
+        assert not any(copy is name for copy in copies for name in chosen)
+        own, fresh = model.score(set(chosen)), model.score(copies)
+        assert fresh.probabilities == own.probabilities and fresh.angry == own.angry
+        assert sorted(fresh.known) == sorted(own.known) == sorted(chosen[:-1])
+
+
 def test_respell_check_finds_a_word_where_the_trie_does() -> None:
     from bot.nlp import respell
 
