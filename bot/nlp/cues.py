@@ -88,13 +88,13 @@ CUES: Final[tuple[Cue, ...]] = (
         "delivered_status",
         "not_received",
         "配達完了; 配達済み; 配達 + 済み; お届け済み; 投函; 置き配; p:配達|PAST; 配達 + 完了; "
-        "受け取り済み; 管理人; 管理室; 管理人室; delivered; marked as delivered; says delivered; shows delivered; 配達完了 + p:届く|NEG; 完了 + 届く; ポスト + 投函; 宅配ボックス; 通知 + 来る; says delivered; marked delivered; shows as delivered; marked as delivered; left at",
+        "受け取り済み; 管理人; 管理室; 管理人室; delivered; marked as delivered; says delivered; shows delivered; 配達完了 + p:届く|NEG; 完了 + 届く; ポスト + 投函; 宅配ボックス; 通知 + 来る; says delivered; marked delivered; shows as delivered; marked as delivered; left at; ポスト + p:入る|NEG",
     ),
     _c(
         "lost",
         "not_received",
         "紛失; 行方不明; p:見当たる|NEG; 盗難; 盗む; 誤配; 別の住所; 違う住所; 隣の家; "
-        "lost; stolen; wrong address; missing package; cannot find; can't find; 他人; 別の人; 誤配送; 配達先 + 違う; 隣; p:有る|NEG + 荷物; 荷物 + p:無い|NEG; 調査中; 紛失 + 可能性; p:見付かる|NEG; 宅配ボックス + p:無い|NEG; 玄関 + p:無い|NEG; 受け取る + 覚え; never received; didn't receive; did not receive; lost in transit; neighbor; neighbour",
+        "lost; stolen; wrong address; missing package; cannot find; can't find; 他人; 別の人; 誤配送; 配達先 + 違う; 隣; p:有る|NEG + 荷物; 荷物 + p:無い|NEG; 調査中; 紛失 + 可能性; p:見付かる|NEG; 宅配ボックス + p:無い|NEG; 玄関 + p:無い|NEG; 受け取る + 覚え; never received; didn't receive; did not receive; lost in transit; neighbor; neighbour; wrong house; not mine; not my house; not my door",
     ),
     _c(
         "empty_or_short",
@@ -109,20 +109,20 @@ CUES: Final[tuple[Cue, ...]] = (
         "change_order",
         "住所 + 変更; 届け先 + 変更; 配送先 + 変更; 送り先 + 変更; 宛て先 + 変更; 住所 + 間違う; "
         "住所 + 修正; 住所 + 訂正; 部屋番号; 番地; 建物名; 氏名 + 変更; 名前 + 変更; 書き忘れる; "
-        "change + address; update + address; wrong address; 届け先 + 変える; 住所 + 間違える; 宛て名 + 間違う; 宛て名 + 修正; 漢字 + 間違う; 番地 + 間違える; 入れ忘れる; 追加 + 住所; 転送; 実家; 抜ける; 足す; 追記; 号室; マンション名; 送付先; 送り先; 宛先 + 変更; 部屋番号 + 抜ける; 引っ越し; change the address; update my address; wrong address entered; 住所 + 違う + 入力",
+        "change + address; update + address; wrong address; 届け先 + 変える; 住所 + 間違える; 宛て名 + 間違う; 宛て名 + 修正; 漢字 + 間違う; 番地 + 間違える; 入れ忘れる; 追加 + 住所; 転送; 実家; 抜ける; 足す; 追記; 号室; マンション名; 送付先; 送り先; 宛先 + 変更; 部屋番号 + 抜ける; 引っ越し; change the address; update my address; wrong address entered; 住所 + 違う + 入力; 自宅 + p:送る|REQ",
     ),
     _c(
         "change_delivery",
         "change_order",
         "日時 + 変更; 時間帯 + 変更; 日時指定; 時間指定; 配達日 + 変更; お届け日 + 変更; 日時 + 指定; "
-        "配送方法 + 変更; 時間帯; delivery date + change; 置き配; 指定; コンビニ + 受け取る; 営業所 + 受け取る; 配達日 + ずらす; 土曜 + 配達; 午前中; hotel; deliver to; 翌日 + 変える; 留守; ずらす; 変えてもらえ; 夜間; 時間指定; 日付指定; 営業所止め; w:営業_所 + w:所_止め; 局留め; 速達; 配送方法; 受け取り + 場所; delivery time; delivery date; pick up",
+        "配送方法 + 変更; 時間帯; delivery date + change; 置き配; 指定; コンビニ + 受け取る; 営業所 + 受け取る; 配達日 + ずらす; 土曜 + 配達; 午前中; hotel; deliver to; 翌日 + 変える; 留守; ずらす; 変えてもらえ; 夜間; 時間指定; 日付指定; 営業所止め; w:営業_所 + w:所_止め; 局留め; 速達; 配送方法; 受け取り + 場所; delivery time; delivery date; pick up; letter post",
     ),
     _c(
         "change_item",
         "change_order",
         "色 + 変更; カラー + 変更; 色 + 変える; サイズ + 変える; サイズ + 変更; 数量 + 変更; 個数 + 変更; 追加 + 注文; 同梱; まとめる + 発送; "
         "一緒 + 発送; ギフト; ラッピング; 包装; 熨斗; change + size; change + colour; change + color; "
-        "change + quantity; gift wrap; gift; 一緒 + 送る; まとめる + 送る; 纏める; ship them together; combine; together in one; 定期便; 変えられる; 個数 + 増やす; 数 + 増やす; 数 + 減らす; 追加注文; 追加 + 為る; 名入れ; add + item; add one more; different colour; different color; switch to; add another; instead of",
+        "change + quantity; gift wrap; gift; 一緒 + 送る; まとめる + 送る; 纏める; ship them together; combine; together in one; 定期便; 変えられる; 個数 + 増やす; 数 + 増やす; 数 + 減らす; 追加注文; 追加 + 為る; 名入れ; add + item; add one more; different colour; different color; switch to; add another; instead of; 金額 + 分かる",
     ),
     _c(
         "change_request",
@@ -130,7 +130,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "p:変更|REQ; p:変更|Q; 変更 + 可能; 変える + p:欲しい|REQ; change my; change the; "
         "p:保留|REQ; p:遅らせる|REQ; p:延期|REQ; p:ずらす|REQ; p:指定|REQ; p:同封|NEG; "
         "p:止める|REQ; p:変える|REQ; p:変える|Q; p:入れる|NEG + f:ask; hold the; delay the; postpone; "
-        "p:指定|Q; p:指定|REQ; p:以降|REQ",
+        "p:指定|Q; p:指定|REQ; p:以降|REQ; p:ずらす|Q; p:遅らせる|Q; p:延期|Q; 以降 + p:発送|REQ; p:搬入|REQ; p:伸ばす|REQ; p:伸ばす|Q",
     ),
     # -- cancel
     _c(
@@ -250,7 +250,7 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "thanks",
         "thanks",
-        "有り難う; 有難い; 感謝; 御礼; お礼; thank; thanks; thank you; thx; 拝受; 楽しみ + 待つ; 助かる + 有り難う; 受け取る + 確か; 確か + 受け取る; 御礼 + 申し上げる; 礼; 御礼 + 申し上げる; お陰; おかげさま; 嬉しい; 満足; 気に入る; お騒がせ; 御 + 騒ぐ; appreciate; perfect; works great; 大切 + 使う; また + 利用; また + 購入",
+        "有り難う; 有難い; 感謝; 御礼; お礼; thank; thanks; thank you; thx; 拝受; 楽しみ + 待つ; 助かる + 有り難う; 受け取る + 確か; 確か + 受け取る; 御礼 + 申し上げる; 礼; 御礼 + 申し上げる; お陰; おかげさま; 嬉しい; 満足; 気に入る; お騒がせ; 御 + 騒ぐ; appreciate; perfect; works great; 大切 + 使う; また + 利用; また + 購入; 手数 + p:掛ける|PAST",
     ),
     _c(
         "arrived",
@@ -308,7 +308,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "p:返事|NEG; p:返信|NEG; p:反応|NEG; p:回答|NEG; p:返答|NEG; 返信 + p:頂く|NEG; "
         "回答 + p:頂く|NEG; 返事 + p:来る|NEG; 返信 + p:来る|NEG; 無視; p:無視|NEG; "
         "何度; 再三; 音沙汰; 前回 + 連絡; no reply; no response; no answer; ignored; ignoring; "
-        "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事して; 度 + 渡る; 回 + 聞く; second request; third request; 2nd request; 3rd request; final request; 督促; 三度; 3度; 対応 + p:頂く|NEG; 未だ + 対応; 度々 + 問い合わせ",
+        "still no; several times; multiple times; 既読スルー; 何回; 二回目; 2回目; 2回 + 連続; 再三; 前回 + 引き続く; また + 同じ; again; twice; same thing happened; 返事して; 度 + 渡る; 回 + 聞く; second request; third request; 2nd request; 3rd request; final request; 督促; 三度; 3度; 対応 + p:頂く|NEG; 未だ + 対応; 度々 + 問い合わせ; 二度 + 連絡; 二度 + お願い",
     ),
     _c(
         "anger_strong",
@@ -332,7 +332,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "displeasure",
         "angry_mild",
         "求める; 早くして; 評価 + 書く; レビュー + 書く; 利用 + 控える; 納得 + x:行く + x:ず; 納得 + x:兼ねる; "
-        "気持ち悪い; どういう + 管理",
+        "気持ち悪い; どういう + 管理; 然り + 対応; これ以上 + 待つ; 誇大; 大幅 + 過ぎる; 大幅 + 遅れる; 本日中 + 説明; 他社 + 発注",
     ),
     # Doubting the shop's word (「本当に発送しましたか」「検品してないですよね」), a second failure
     # (「二度も」), a spoilt occasion or a danger: weighed by the model, and an auto answer

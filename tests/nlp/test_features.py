@@ -269,6 +269,25 @@ def test_english_negation_reaches_four_words() -> None:
         ("c:shipping_state", "Hey, any news on my order?", True),
         ("c:shipping_state", "本日発送です。よろしくお願いします。", False),
         ("c:when_arrive", "いつ送りますか？", True),
+        # Asking to move, hold back or reroute a shipment is a change only a person can make;
+        # asking when it ships is not.
+        ("c:change_request", "発送をあさってにずらせますか", True),
+        ("c:change_request", "来週の月曜以降に発送していただけると助かります。", True),
+        ("c:change_request", "発送を22日まで延ばしていただくことは可能でしょうか。", True),
+        ("c:change_request", "いつ発送していただけますか？", False),
+        ("c:change_target", "今回は自宅に送っていただけますでしょうか。", True),
+        ("c:change_target", "自宅に届いた商品が壊れていました。", False),
+        # Polite anger: patience at its end, a veiled threat, a second request.
+        ("c:displeasure", "これ以上待つことはできかねます。", True),
+        ("c:displeasure", "しかるべき対応を検討いたします。", True),
+        ("c:displeasure", "ご対応ありがとうございました。", False),
+        ("c:unanswered", "既に二度お願いしております。", True),
+        ("c:unanswered", "一度ご連絡いたしました。", False),
+        # 「お手数おかけしました」 closes a matter; 「お手数をおかけしますが」 opens a request.
+        ("c:thanks", "追跡番号は見つかりました。お手数おかけしました。", True),
+        ("c:thanks", "お手数をおかけしますが、ご確認ください。", False),
+        ("c:lost", "The photo shows a door that is not mine. It went to the wrong house.", True),
+        ("c:delivered_status", "配達済みなのにポストに入っていませんでした。", True),
         # 「管理人預かり」 is how carriers record a parcel handed to the building's manager: the
         # buyer who cannot find it there has a parcel marked delivered, not one on its way.
         (
