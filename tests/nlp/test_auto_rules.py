@@ -80,8 +80,7 @@ def test_plain_questions_are_answered_automatically(subject: str, body: str, int
 )
 def test_shop_words_from_the_subject_or_the_body(subject: str, body: str, held: bool) -> None:
     # Asked of the rule itself: whether the mail is answered automatically also takes the
-    # model's confidence (「配送」 over 「今どこですか？」 0.70 with the committed model, below
-    # its threshold 0.86).
+    # model's confidence, which moves with each retraining.
     mail = prepare(subject, body)
     blockers = _auto_blockers("shipping_status", [], {"shipping_status"}, mail, {"thanks": 0.0})
     assert ("no-shop-words" in blockers) is held

@@ -12,18 +12,18 @@ from bot.nlp.evaluate import evaluate_file
 from tests.nlp.conftest import REPO, require
 
 # Measured on dev when the model was committed (trained on the fifteen writers'
-# train*.jsonl: accuracy 0.948, macro-F1 0.926, auto precision 0.965 over 57 mails, auto
-# share 0.609, none precision 1.000 over 10 mails, angry recall 0.967), minus a small margin.
-# The share floor came down from 0.615 with the fourteen-writer model: the fourteenth writer's
-# mail (much of it worded around a parcel or a receipt while asking something else), held out,
-# raised the out-of-fold choice of the auto threshold from 0.67 to 0.72; with the fifteenth it
-# is 0.86. The issue's targets are higher for auto precision (0.99) and share (0.70); see the
-# README.
+# train*.jsonl: accuracy 0.948, macro-F1 0.926, auto precision 0.967 over 61 mails, auto
+# share 0.652, none precision 1.000 over 12 mails, angry recall 0.967), minus a small margin.
+# The share floor went down with the fourteenth and fifteenth writers (their mail, much of it
+# worded around a parcel or a receipt while asking something else, raised the out-of-fold
+# choice of the auto threshold from 0.67 to 0.72, then 0.86) and up again with the cues of
+# shipping-change requests and polite anger (threshold 0.57). The issue's targets are higher
+# for auto precision (0.99) and share (0.70); see the README.
 FLOORS = {
     "accuracy": 0.94,
     "macro_f1": 0.91,
     "auto_precision": 0.95,
-    "auto_share": 0.595,
+    "auto_share": 0.64,
     "none_precision": 0.9,
     "angry_recall": 0.95,
 }
