@@ -59,7 +59,7 @@ CUES: Final[tuple[Cue, ...]] = (
         "shipping_status",
         "いつ + p:届く|Q; いつ + 届く; いつ + 到着; いつ + 発送; いつ + 出荷; いつ頃; いつ + 着く; "
         "p:届く|Q; p:着く|Q; p:到着|Q; まだですか; 到着予定; お届け予定; 届く予定; 目処; 目途; when will; when can i; how long; expected delivery; 今週中 + 届く; いつ + 来る; 間に合う; いつまで; 今 + 何処; 何処 + 荷物; 荷物 + 何処; when + arrive; when + ship; arrive by; get here; 何日 + 届く; 何日 + 到着; 何日 + 発送; 目安; 届く + 感じ; 発送 + いつ; "
-        "w:何_日 + 着く; w:何_日 + 届く; w:何_日 + 発送; w:何_日 + w:届ける; 配達日 + 何日; 納期; w:届け + w:予定; w:今_何の + w:辺り; w:今_何の + w:辺; when + come; what day; arrive before; will it arrive; it'll arrive; when it will; how many days; w:届く_日; 届け + 予定日; いつ + 送る",
+        "w:何_日 + 着く; w:何_日 + 届く; w:何_日 + 発送; w:何_日 + w:届ける; 配達日 + 何日; 納期; w:届け + w:予定; w:今_何の + w:辺り; w:今_何の + w:辺; when + come; what day; which day; delivery window; time window; estimate for delivery; delivery estimate; arrive before; will it arrive; it'll arrive; when it will; how many days; w:届く_日; 届け + 予定日; いつ + 送る",
     ),
     _c(
         "shipping_state",
@@ -76,7 +76,7 @@ CUES: Final[tuple[Cue, ...]] = (
     _c(
         "tracking",
         "shipping_status",
-        "追跡; 追跡番号; 伝票番号; 問い合わせ番号; 送り状; トラッキング; tracking; track",
+        "追跡; 追跡番号; 伝票番号; 問い合わせ番号; 送り状; トラッキング; tracking; track; no tracking",
     ),
     _c(
         "redelivery",

@@ -318,6 +318,9 @@ def _japanese_features(found: Tokens, names: set[str], asks_too: bool = True) ->
     return asks
 
 
+_EN_SENTENCE_ENDS: Final = frozenset({".", "?", "!"})
+
+
 def _english_features(found: Tokens, names: set[str]) -> bool:
     """English words, bigrams and a light negation scope (four words after a negator)."""
     words = found[0]
@@ -328,6 +331,11 @@ def _english_features(found: Tokens, names: set[str]) -> bool:
     names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(words)])
     negated = 0
     for i, w in enumerate(words):
+        if w in _EN_SENTENCE_ENDS:
+            # A negation does not reach into the next sentence ("No tracking yet. When will
+            # it ship?" asks when it ships).
+            negated = 0
+            continue
         if w in _EN_NEGATORS:
             # Four words: "does not show it as delivered", "not asking for a refund".
             negated = 4

@@ -46,11 +46,14 @@ from bot.nlp.normalize import DIGITS_AND_MORE
 
 _tagger: fugashi.GenericTagger | None = None
 _V = TypeVar("_V")
-# Words, numbers, "?" and "!": [a-z]+(?:'[a-z]+)?|\d+|\?|! written as one leading class and a
-# look-behind for each kind (a leading alternation of classes is tried at every position; the
-# digits through a class without categories, see DIGITS_AND_MORE). Same matches.
+# Words, numbers, "?", "!" and a full stop that ends a sentence (before a space or the end:
+# not the dots of "amazon.co.jp" or "1.5"): [a-z]+(?:'[a-z]+)?|\d+|\?|!|\.(?=\s|$) written as
+# one leading class and a look-behind for each kind (a leading alternation of classes is tried
+# at every position; the digits through a class without categories, see DIGITS_AND_MORE).
+# Same matches. The marks end a negation's reach (bot.nlp.features).
 _ASCII_WORD: Final = re.compile(
-    rf"[a-z?!{DIGITS_AND_MORE}](?:(?<=[a-z])[a-z]*(?:'[a-z]+)?|(?<=\d)\d*|(?<=[?!]))"
+    rf"[a-z?!.{DIGITS_AND_MORE}]"
+    rf"(?:(?<=[a-z])[a-z]*(?:'[a-z]+)?|(?<=\d)\d*|(?<=[?!])|(?<=\.)(?=\s|$))"
 )
 
 _HELPER_VERBS: Final = frozenset(
@@ -523,6 +526,6 @@ def english_tokens(text: str) -> Tokens:
     return (
         words,
         "".join(["q" if w == "?" else "E" for w in words]),
-        tuple([f"x:{w}" if w in ("?", "!") else f"w:{w}" for w in words]),
+        tuple([f"x:{w}" if w in ("?", "!", ".") else f"w:{w}" for w in words]),
         False,
     )

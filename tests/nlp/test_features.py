@@ -7,6 +7,7 @@ import pytest
 from bot.nlp.cleanup import buyer_text
 from bot.nlp.features import extract, language_of
 from bot.nlp.normalize import normalize
+from bot.nlp.tokens import english_tokens
 
 
 def features(body: str, subject: str = ""):  # type: ignore[no-untyped-def]
@@ -237,6 +238,17 @@ def test_a_cue_that_says_its_own_negation_is_not_turned_around() -> None:
     assert "unanswered" not in found.negated
     found = features("My parcel hasn't arrived and I need it by Friday.")
     assert "c:not_arrived" in found.names
+
+
+def test_english_negation_stops_at_the_end_of_its_sentence() -> None:
+    found = features("No tracking yet. When will it ship?")
+    assert "c:when_arrive" in found.names and "c:when_arrive|NEG" not in found.names
+    found = features("It has not arrived. Where is it?")
+    assert "c:shipping_state" in found.names and "p:where|NEG" not in found.names
+    # Only a full stop before a space or the end ends a sentence: not a domain's or a number's.
+    assert english_tokens("sent via amazon.co.jp, 1.5kg. ok")[0] == (
+        "sent", "via", "amazon", "co", "jp", "1", "5", "kg", ".", "ok",
+    )  # fmt: skip
 
 
 def test_english_negation_reaches_four_words() -> None:
