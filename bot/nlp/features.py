@@ -22,7 +22,14 @@ from bot.nlp.cues import CUES, Cue, cue_table
 from bot.nlp.cues import EN_NEGATORS as _EN_NEGATORS
 from bot.nlp.cues import hits as cue_hits
 from bot.nlp.respell import respell, unkatakana
-from bot.nlp.tokens import Tokens, english_tokens, is_dictionary_word, remember_bounded, tokens
+from bot.nlp.tokens import (
+    EN_MARKS,
+    Tokens,
+    english_tokens,
+    is_dictionary_word,
+    remember_bounded,
+    tokens,
+)
 
 _JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _KANA: Final = re.compile(r"[\u3040-\u30ff]")
@@ -318,9 +325,6 @@ def _japanese_features(found: Tokens, names: set[str], asks_too: bool = True) ->
     return asks
 
 
-_EN_SENTENCE_ENDS: Final = frozenset({".", "?", "!"})
-
-
 def _english_features(found: Tokens, names: set[str]) -> bool:
     """English words, bigrams and a light negation scope (four words after a negator)."""
     words = found[0]
@@ -331,7 +335,7 @@ def _english_features(found: Tokens, names: set[str]) -> bool:
     names.update([f"w:{a}_{b}" for a, b in itertools.pairwise(words)])
     negated = 0
     for i, w in enumerate(words):
-        if w in _EN_SENTENCE_ENDS:
+        if w in EN_MARKS:
             # A negation does not reach into the next sentence ("No tracking yet. When will
             # it ship?" asks when it ships).
             negated = 0

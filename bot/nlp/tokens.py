@@ -56,6 +56,9 @@ _ASCII_WORD: Final = re.compile(
     rf"(?:(?<=[a-z])[a-z]*(?:'[a-z]+)?|(?<=\d)\d*|(?<=[?!])|(?<=\.)(?=\s|$))"
 )
 
+# The marks among English tokens (the rest are words and numbers): each ends a sentence.
+EN_MARKS: Final = frozenset({"?", "!", "."})
+
 _HELPER_VERBS: Final = frozenset(
     {"居る", "有る", "置く", "仕舞う", "成る", "見る", "行く", "遣る", "上げる",
      "差し上げる", "御座る", "申す", "存ずる", "参る", "頂ける", "思う", "下さる", "頂く",
@@ -526,6 +529,6 @@ def english_tokens(text: str) -> Tokens:
     return (
         words,
         "".join(["q" if w == "?" else "E" for w in words]),
-        tuple([f"x:{w}" if w in ("?", "!", ".") else f"w:{w}" for w in words]),
+        tuple([f"x:{w}" if w in EN_MARKS else f"w:{w}" for w in words]),
         False,
     )
